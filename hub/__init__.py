@@ -1,0 +1,1 @@
+"""Collections Hub: contact center for receivables follow-up."""

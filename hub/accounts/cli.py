@@ -1,0 +1,6 @@
+import click
+
+
+@click.group()
+def user() -> None:
+    """User accounts."""

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hub.clients.models import Client
+from hub.db import Base, CreatedAtMixin, StrEnumColumn
+
+
+class Role(enum.StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+user_client = Table(
+    "user_client",
+    Base.metadata,
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    Column("client_id", ForeignKey("client.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(CreatedAtMixin, Base):
+    """A person who signs in: an agent, a supervisor or an admin."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(
+        StrEnumColumn(Role, 16),
+        default=Role.AGENT,
+    )
+    clients: Mapped[list[Client]] = relationship(secondary=user_client, lazy="selectin")

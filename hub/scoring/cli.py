@@ -1,0 +1,6 @@
+import click
+
+
+@click.command()
+def score() -> None:
+    """Re-score open cases."""

@@ -1,0 +1,2 @@
+class WorkerSettings:
+    functions: list = []
