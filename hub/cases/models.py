@@ -20,7 +20,6 @@ class Segment(enum.StrEnum):
     LOW = "low"
 
 
-
 class Case(CreatedAtMixin, Base):
     """One debtor at one client, with its open balance, risk and next action.
 

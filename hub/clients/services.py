@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
@@ -55,3 +56,10 @@ async def add_client(
     session.add(client)
     await session.flush()
     return client
+
+
+def reference_date(client: Client) -> date:
+    """Return the day aging and urgency count from: the portfolio's as-of date, or today in the client's zone."""
+    if client.as_of_date is not None:
+        return client.as_of_date
+    return datetime.now(ZoneInfo(client.timezone)).date()

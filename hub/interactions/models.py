@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, CreatedAtMixin, StrEnumColumn
@@ -51,7 +51,6 @@ CALL_OUTCOME_LABELS = {
     CallOutcome.ALREADY_PAID: "Already paid",
     CallOutcome.CALL_BACK_REQUESTED: "Call back requested",
 }
-
 
 
 class Interaction(CreatedAtMixin, Base):
