@@ -74,13 +74,19 @@ def client_add(slug: str, name: str, currency: str, timezone: str, language: str
 
 
 @main.command()
+@reports_hub_errors
 def worker() -> None:
     """Run the arq worker against HUB_REDIS_URL (production)."""
     from arq import run_worker
+    from arq.connections import RedisSettings
 
+    from hub.errors import ConfigurationError
     from workers.settings import WorkerSettings
 
-    run_worker(WorkerSettings)  # type: ignore[arg-type]
+    settings = Settings.from_env()
+    if settings.redis_url is None:
+        raise ConfigurationError("HUB_REDIS_URL is not set: the arq worker needs Redis, e.g. redis://127.0.0.1:6379/0")
+    run_worker(WorkerSettings, redis_settings=RedisSettings.from_dsn(settings.redis_url))  # type: ignore[arg-type]
 
 
 main.add_command(import_group)
