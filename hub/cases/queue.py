@@ -1,16 +1,31 @@
-"""The call queue: which cases an agent may work now, in priority order, and atomic claims."""
+"""The call queue: which cases an agent may work now, in priority order, and atomic claims.
+
+A case is workable when it is open, has a collectible balance, its next
+action is due (``next_action_on`` empty or on or before today in the
+client's time zone) and no other user holds an unexpired claim on it.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.scope import Scope
+from hub.cases.models import Case, CaseStatus, Segment
+from hub.cases.priority import client_today
+from hub.clients.models import Client
+from hub.clients.services import reference_date
+from hub.debtors.models import Debtor
+from hub.errors import NotFoundError, ValidationError
 
-# An agent's claim on a case lapses after this long without an outcome.
+# An agent's claim on a case lapses after this long, so an abandoned case returns to the queue.
 CLAIM_TIMEOUT_SECONDS = 15 * 60
+# Key of QueueCounts.by_segment for cases that have no segment yet.
+UNSCORED_SEGMENT = "unscored"
 
 
 @dataclass(frozen=True)
@@ -36,12 +51,108 @@ class QueueEntry:
 
 @dataclass(frozen=True)
 class QueueCounts:
-    """Sizes of the call queue: workable now, per segment, claimed by others and scheduled later."""
+    """Sizes of the call queue.
+
+    ``total`` counts workable cases; ``by_segment`` splits them by segment
+    (every segment plus ``unscored``); ``claimed`` counts due cases that
+    another user holds; ``scheduled_later`` counts cases whose next action
+    is after today.
+    """
 
     total: int
     by_segment: dict[str, int] = field(default_factory=dict)
     claimed: int = 0
     scheduled_later: int = 0
+
+
+@dataclass(frozen=True)
+class _QueueFilter:
+    """The clients a queue query covers, with each one's today, and the optional segment."""
+
+    client_ids: frozenset[int]
+    today_by_client: dict[int, date]
+    segment: Segment | None
+    now: datetime
+
+    def in_scope(self) -> ColumnElement[bool]:
+        return Case.client_id.in_(self.client_ids) if self.client_ids else false()
+
+    def collectible(self) -> ColumnElement[bool]:
+        conditions = [self.in_scope(), Case.status == CaseStatus.OPEN, Case.open_minor > 0]
+        if self.segment is not None:
+            conditions.append(Case.segment == self.segment)
+        return and_(*conditions)
+
+    def action_due(self) -> ColumnElement[bool]:
+        clients_by_today: dict[date, list[int]] = defaultdict(list)
+        for client_id, today in self.today_by_client.items():
+            clients_by_today[today].append(client_id)
+        due = [and_(Case.client_id.in_(ids), Case.next_action_on <= today) for today, ids in clients_by_today.items()]
+        return or_(Case.next_action_on.is_(None), *due)
+
+    def claimed_by_other(self, user_id: int | None) -> ColumnElement[bool]:
+        # The IS NOT NULL tests keep this condition true or false, never NULL, so its negation is safe.
+        active = and_(Case.claimed_by_id.is_not(None), Case.claimed_until.is_not(None), Case.claimed_until > self.now)
+        return active if user_id is None else and_(active, Case.claimed_by_id != user_id)
+
+    def workable(self, user_id: int | None) -> ColumnElement[bool]:
+        return and_(self.collectible(), self.action_due(), ~self.claimed_by_other(user_id))
+
+
+def _utc_now(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(UTC)
+    if now.tzinfo is None:
+        raise ValueError(f"naive datetime {now!r} given where UTC is required")
+    return now.astimezone(UTC)
+
+
+def _parse_segment(segment: str | None) -> Segment | None:
+    if segment is None:
+        return None
+    try:
+        return Segment(segment)
+    except ValueError:
+        choices = ", ".join(s.value for s in Segment)
+        raise ValidationError(f"unknown segment {segment!r}: use one of {choices}", {"segment": segment}) from None
+
+
+async def _queue_filter(
+    session: AsyncSession, scope: Scope, client_id: int | None, segment: str | None, now: datetime | None
+) -> _QueueFilter:
+    if client_id is not None and not scope.allows(client_id):
+        raise NotFoundError(f"client {client_id} not found")
+    client_ids = frozenset({client_id}) if client_id is not None else scope.client_ids
+    moment = _utc_now(now)
+    clients = (await session.scalars(select(Client).where(Client.id.in_(client_ids)))).all()
+    today_by_client = {client.id: client_today(client, moment) for client in clients}
+    return _QueueFilter(client_ids, today_by_client, _parse_segment(segment), moment)
+
+
+def _days_past_due(client: Client, oldest_due_date: date | None) -> int | None:
+    if oldest_due_date is None:
+        return None
+    return max((reference_date(client) - oldest_due_date).days, 0)
+
+
+def _queue_entry(case: Case, client: Client, debtor: Debtor) -> QueueEntry:
+    return QueueEntry(
+        case_id=case.id,
+        client_id=case.client_id,
+        client_slug=client.slug,
+        debtor_id=case.debtor_id,
+        debtor_reference=debtor.reference,
+        debtor_name=debtor.name,
+        risk_score=case.risk_score,
+        segment=case.segment.value if case.segment is not None else None,
+        priority=case.priority,
+        open_minor=case.open_minor,
+        currency=case.currency,
+        oldest_due_date=case.oldest_due_date,
+        days_past_due=_days_past_due(client, case.oldest_due_date),
+        next_action_on=case.next_action_on,
+        promise_due_on=case.promise_due_on,
+    )
 
 
 async def list_call_queue(
@@ -53,7 +164,30 @@ async def list_call_queue(
     limit: int | None = None,
     now: datetime | None = None,
 ) -> list[QueueEntry]:
-    raise NotImplementedError
+    """Return the workable cases for ``scope.user_id``, highest priority first, then by case id."""
+    queue_filter = await _queue_filter(session, scope, client_id, segment, now)
+    query = (
+        select(Case, Client, Debtor)
+        .join(Client, Client.id == Case.client_id)
+        .join(Debtor, Debtor.id == Case.debtor_id)
+        .where(queue_filter.workable(scope.user_id))
+        .order_by(Case.priority.desc(), Case.id)
+        .limit(limit)
+    )
+    rows = (await session.execute(query)).all()
+    return [_queue_entry(case, client, debtor) for case, client, debtor in rows]
+
+
+async def _count(session: AsyncSession, condition: ColumnElement[bool]) -> int:
+    return await session.scalar(select(func.count()).select_from(Case).where(condition)) or 0
+
+
+async def _count_by_segment(session: AsyncSession, condition: ColumnElement[bool]) -> dict[str, int]:
+    counts = {segment.value: 0 for segment in Segment} | {UNSCORED_SEGMENT: 0}
+    rows = await session.execute(select(Case.segment, func.count()).where(condition).group_by(Case.segment))
+    for segment, count in rows:
+        counts[segment.value if segment is not None else UNSCORED_SEGMENT] = count
+    return counts
 
 
 async def count_call_queue(
@@ -64,7 +198,59 @@ async def count_call_queue(
     segment: str | None = None,
     now: datetime | None = None,
 ) -> QueueCounts:
-    raise NotImplementedError
+    """Count the call queue as ``scope.user_id`` sees it."""
+    queue_filter = await _queue_filter(session, scope, client_id, segment, now)
+    by_segment = await _count_by_segment(session, queue_filter.workable(scope.user_id))
+    due = and_(queue_filter.collectible(), queue_filter.action_due())
+    return QueueCounts(
+        total=sum(by_segment.values()),
+        by_segment=by_segment,
+        claimed=await _count(session, and_(due, queue_filter.claimed_by_other(scope.user_id))),
+        scheduled_later=await _count(session, and_(queue_filter.collectible(), ~queue_filter.action_due())),
+    )
+
+
+async def _held_claim(session: AsyncSession, queue_filter: _QueueFilter, user_id: int) -> int | None:
+    held = and_(
+        queue_filter.collectible(),
+        queue_filter.action_due(),
+        Case.claimed_by_id == user_id,
+        Case.claimed_until > queue_filter.now,
+    )
+    return await session.scalar(select(Case.id).where(held).order_by(Case.priority.desc(), Case.id).limit(1))
+
+
+async def _extend_claim(session: AsyncSession, case_id: int, user_id: int, until: datetime) -> int | None:
+    statement = (
+        update(Case)
+        .where(Case.id == case_id, Case.claimed_by_id == user_id)
+        .values(claimed_until=until)
+        .returning(Case.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def _claim_top_case(
+    session: AsyncSession, queue_filter: _QueueFilter, user_id: int, until: datetime
+) -> int | None:
+    top = select(Case.id).where(queue_filter.workable(None)).order_by(Case.priority.desc(), Case.id).limit(1)
+    if session.get_bind().dialect.name == "postgresql":
+        # SKIP LOCKED lets concurrent claimers step over a row another transaction is
+        # claiming, instead of waiting for it and then finding it taken.
+        case_id = await session.scalar(top.with_for_update(skip_locked=True))
+        if case_id is None:
+            return None
+        target = Case.id == case_id
+    else:
+        # SQLite runs one writer at a time, so this single UPDATE picks and claims atomically.
+        target = Case.id == top.scalar_subquery()
+    statement = (
+        update(Case)
+        .where(target, ~queue_filter.claimed_by_other(None))
+        .values(claimed_by_id=user_id, claimed_until=until)
+        .returning(Case.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
 
 
 async def claim_next_case(
@@ -76,8 +262,40 @@ async def claim_next_case(
     segment: str | None = None,
     now: datetime | None = None,
 ) -> int | None:
-    raise NotImplementedError
+    """Claim the top workable case for ``user_id`` and commit; return its id, or None when the queue is empty.
+
+    A user who already holds an unexpired claim on a due case in ``scope`` gets
+    that case back with its claim extended, whatever the client and segment
+    filters, so pressing "next" again cannot skip a case. Claims expire after
+    CLAIM_TIMEOUT_SECONDS.
+    """
+    queue_filter = await _queue_filter(session, scope, client_id, segment, now)
+    held = await _held_claim(session, await _queue_filter(session, scope, None, None, now), user_id)
+    until = queue_filter.now + timedelta(seconds=CLAIM_TIMEOUT_SECONDS)
+
+    case_id = await _extend_claim(session, held, user_id, until) if held is not None else None
+    if case_id is None:
+        case_id = await _claim_top_case(session, queue_filter, user_id, until)
+    await session.commit()
+    return case_id
+
+
+async def get_case_in_scope(session: AsyncSession, scope: Scope, case_id: int, *, for_update: bool = False) -> Case:
+    """Return the case, or raise NotFoundError when it does not exist or lies outside ``scope``."""
+    query = select(Case).where(Case.id == case_id, Case.client_id.in_(scope.client_ids))
+    case = await session.scalar(query.with_for_update() if for_update else query)
+    if case is None:
+        raise NotFoundError(f"case {case_id} not found")
+    return case
 
 
 async def release_claim(session: AsyncSession, scope: Scope, case_id: int, user_id: int) -> None:
-    raise NotImplementedError
+    """Give up ``user_id``'s claim on the case and commit; a claim held by someone else stays."""
+    await get_case_in_scope(session, scope, case_id)
+    await session.execute(
+        update(Case)
+        .where(Case.id == case_id, Case.claimed_by_id == user_id)
+        .values(claimed_by_id=None, claimed_until=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    await session.commit()
