@@ -1,6 +1,87 @@
+"""``hub queue``: print a work queue in priority order."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+
 import click
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.accounts.scope import Scope
+from hub.cases.queue import QueueEntry, list_call_queue
+from hub.cli_support import echo_json, reports_hub_errors, run_in_session
+from hub.clients.models import Client
+from hub.clients.services import get_client_by_slug
+
+QUEUE_KINDS = ("call", "email", "dispute")
+# Exit status for a queue kind that the CLI accepts but that has no cases to list yet.
+EXIT_QUEUE_UNAVAILABLE = 2
+JSON_KEYS = (
+    "case_id",
+    "debtor_reference",
+    "risk_score",
+    "priority",
+    "open_minor",
+    "currency",
+    "days_past_due",
+    "segment",
+)
+TABLE_COLUMNS = (
+    ("case_id", "case", 8),
+    ("debtor_reference", "debtor", 20),
+    ("risk_score", "risk", 5),
+    ("priority", "priority", 9),
+    ("open_minor", "open_minor", 14),
+    ("currency", "cur", 4),
+    ("days_past_due", "dpd", 5),
+    ("segment", "segment", 8),
+)
+
+
+async def _cli_scope(session: AsyncSession, client_slug: str | None) -> Scope:
+    if client_slug is not None:
+        return Scope.for_client((await get_client_by_slug(session, client_slug)).id)
+    return Scope(client_ids=frozenset((await session.scalars(select(Client.id))).all()))
+
+
+def _entry_row(entry: QueueEntry) -> dict[str, object]:
+    values = asdict(entry)
+    row = {key: values[key] for key in JSON_KEYS}
+    row["priority"] = round(entry.priority, 2)
+    return row
+
+
+def _echo_table(rows: list[dict[str, object]]) -> None:
+    click.echo(" ".join(title.ljust(width) for _, title, width in TABLE_COLUMNS).rstrip())
+    for row in rows:
+        cells = ("-" if row[key] is None else str(row[key]) for key, _, _ in TABLE_COLUMNS)
+        widths = (width for _, _, width in TABLE_COLUMNS)
+        click.echo(" ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip())
+    click.echo(f"{len(rows)} case(s)")
 
 
 @click.command()
-def queue() -> None:
-    """Print a work queue in priority order."""
+@click.argument("kind", type=click.Choice(QUEUE_KINDS))
+@click.option("--client", "client_slug", default=None, help="Slug of the client whose queue to print; default: all.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Maximum number of cases to print.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+@reports_hub_errors
+def queue(kind: str, client_slug: str | None, limit: int | None, as_json: bool) -> None:
+    """Print the KIND work queue (call, email or dispute) in priority order.
+
+    Only the call queue exists so far; email and dispute exit with status 2.
+    """
+    if kind != "call":
+        click.echo(f"the {kind} queue does not exist yet: only `hub queue call` lists cases", err=True)
+        sys.exit(EXIT_QUEUE_UNAVAILABLE)
+
+    async def work(session: AsyncSession) -> list[QueueEntry]:
+        return await list_call_queue(session, await _cli_scope(session, client_slug), limit=limit)
+
+    rows = [_entry_row(entry) for entry in run_in_session(work)]
+    if as_json:
+        echo_json(rows)
+    else:
+        _echo_table(rows)
