@@ -1,0 +1,248 @@
+"""Column mapping files: which CSV column contains which field, and how its values are written.
+
+A mapping is a TOML file (see examples/mappings/). Without one, the
+file's header must use the field names themselves.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from babel.numbers import get_currency_name
+
+from hub.errors import ValidationError
+from hub.imports.parsing import NumberFormat
+
+FIELDS = (
+    "debtor_reference",
+    "debtor_name",
+    "email",
+    "phone",
+    "language",
+    "timezone",
+    "country",
+    "invoice_number",
+    "issue_date",
+    "due_date",
+    "amount",
+    "currency",
+    "settled_date",
+    "disputed",
+    "paperless",
+)
+REQUIRED_FIELDS = {
+    "debtors": ("debtor_reference",),
+    "invoices": ("debtor_reference", "invoice_number", "due_date", "amount"),
+}
+# Header names a file without a mapping may use besides the field names.
+HEADER_ALIASES = {"reference": "debtor_reference", "name": "debtor_name", "country_code": "country"}
+FLAG_FIELDS = ("disputed", "paperless")
+DEFAULT_TRUE_VALUES = ("yes", "y", "true", "1", "ja", "j")
+DEFAULT_FALSE_VALUES = ("no", "n", "false", "0", "nee")
+DELIMITERS = {",": ",", ";": ";", "tab": "\t", "\t": "\t", "|": "|"}
+TOP_LEVEL_KEYS = (
+    "columns",
+    "values",
+    "delimiter",
+    "encoding",
+    "date_format",
+    "number_locale",
+    "decimal_separator",
+    "thousands_separator",
+    "currency",
+)
+
+Flags = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Reading rules for one kind of export. ``columns`` maps field names to header names."""
+
+    source: str
+    columns: dict[str, str] = field(default_factory=dict)
+    delimiter: str | None = None
+    encoding: str = "auto"
+    date_format: str = "%Y-%m-%d"
+    number_format: NumberFormat = NumberFormat(".", ",")
+    currency: str | None = None
+    flags: dict[str, Flags] = field(default_factory=dict)
+
+    @property
+    def is_default(self) -> bool:
+        return self.source == "default"
+
+    def flag_values(self, name: str) -> Flags:
+        return self.flags.get(name, (DEFAULT_TRUE_VALUES, DEFAULT_FALSE_VALUES))
+
+    def fail(self, problem: str) -> ValidationError:
+        return ValidationError(f"mapping {self.source}: {problem}")
+
+
+def load_mapping(path: Path | None) -> Mapping:
+    """Read and check the mapping file at ``path``, or return the default mapping for ``None``."""
+    if path is None:
+        return Mapping(source="default")
+    if not path.is_file():
+        raise ValidationError(f"mapping file {str(path)!r} not found: check the --mapping path")
+
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ValidationError(f"mapping {path}: invalid TOML ({error}): fix the syntax at that line") from None
+    return _build_mapping(str(path), document)
+
+
+def _build_mapping(source: str, document: dict[str, Any]) -> Mapping:
+    stub = Mapping(source=source)
+    _reject_unknown(stub, document, TOP_LEVEL_KEYS, "key")
+    return Mapping(
+        source=source,
+        columns=_read_columns(stub, document.get("columns")),
+        delimiter=_read_delimiter(stub, document.get("delimiter", "auto")),
+        encoding=_read_encoding(stub, document.get("encoding", "auto")),
+        date_format=_read_date_format(stub, document.get("date_format", "%Y-%m-%d")),
+        number_format=_read_number_format(stub, document),
+        currency=_read_currency(stub, document.get("currency")),
+        flags=_read_flags(stub, document.get("values", {})),
+    )
+
+
+def _reject_unknown(mapping: Mapping, table: dict[str, Any], allowed: tuple[str, ...], what: str) -> None:
+    for key in table:
+        if key not in allowed:
+            raise mapping.fail(f"unknown {what} {key!r}: use one of {', '.join(allowed)}")
+
+
+def _read_text(mapping: Mapping, value: Any, key: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise mapping.fail(f"{key} = {value!r} must be a non-empty string")
+    return value
+
+
+def _read_columns(mapping: Mapping, columns: Any) -> dict[str, str]:
+    if not isinstance(columns, dict) or not columns:
+        raise mapping.fail('missing [columns] table: add lines such as invoice_number = "Invoice No"')
+    _reject_unknown(mapping, columns, FIELDS, "field in [columns]")
+    return {name: _read_text(mapping, header, f"columns.{name}") for name, header in columns.items()}
+
+
+def _read_delimiter(mapping: Mapping, value: Any) -> str | None:
+    if value == "auto":
+        return None
+    if value not in DELIMITERS:
+        raise mapping.fail(f'delimiter {value!r} is not supported: use ",", ";", "tab", "|" or "auto"')
+    return DELIMITERS[value]
+
+
+def _read_encoding(mapping: Mapping, value: Any) -> str:
+    encoding = _read_text(mapping, value, "encoding")
+    if encoding == "auto":
+        return encoding
+    try:
+        "".encode(encoding)
+    except LookupError:
+        raise mapping.fail(f"unknown encoding {encoding!r}: use auto, utf-8 or windows-1252") from None
+    return encoding
+
+
+def _read_date_format(mapping: Mapping, value: Any) -> str:
+    date_format = _read_text(mapping, value, "date_format")
+    sample = date(2025, 12, 31)
+    try:
+        round_trip = datetime.strptime(sample.strftime(date_format), date_format).date()
+    except ValueError:
+        round_trip = None
+    if round_trip != sample:
+        raise mapping.fail(f"date_format {date_format!r} cannot read back a full date: use one such as %d-%m-%Y")
+    return date_format
+
+
+def _read_number_format(mapping: Mapping, document: dict[str, Any]) -> NumberFormat:
+    locale_name = _read_text(mapping, document.get("number_locale", "en"), "number_locale")
+    try:
+        number_format = NumberFormat.for_locale(locale_name)
+    except ValueError as error:
+        raise mapping.fail(str(error)) from None
+    if "decimal_separator" not in document and "thousands_separator" not in document:
+        return number_format
+    decimal = document.get("decimal_separator", number_format.decimal)
+    thousands = document.get("thousands_separator", number_format.thousands)
+    if decimal not in (".", ",") or thousands not in (".", ",", " ", "'", "") or decimal == thousands:
+        raise mapping.fail(
+            f"decimal_separator {decimal!r} and thousands_separator {thousands!r} do not fit: "
+            'use "." or "," for decimals and a different thousands separator'
+        )
+    return NumberFormat(decimal, thousands)
+
+
+def _read_currency(mapping: Mapping, value: Any) -> str | None:
+    if value is None:
+        return None
+    currency = _read_text(mapping, value, "currency").upper()
+    if len(currency) != 3 or get_currency_name(currency, locale="en") == currency:
+        raise mapping.fail(f"unknown currency {value!r}: use an ISO 4217 code such as EUR or USD")
+    return currency
+
+
+def _read_flags(mapping: Mapping, values: Any) -> dict[str, Flags]:
+    if not isinstance(values, dict):
+        raise mapping.fail("[values] must be a table such as [values.disputed]")
+    _reject_unknown(mapping, values, FLAG_FIELDS, "field in [values]")
+    return {name: _read_flag_table(mapping, name, table) for name, table in values.items()}
+
+
+def _read_flag_table(mapping: Mapping, name: str, table: Any) -> Flags:
+    if not isinstance(table, dict) or set(table) != {"true", "false"}:
+        raise mapping.fail(f'[values.{name}] needs exactly two keys: true = ["Yes"] and false = ["No"]')
+    lists = []
+    for key in ("true", "false"):
+        items = table[key]
+        if isinstance(items, str):
+            items = [items]
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            raise mapping.fail(f"values.{name}.{key} must be a string or a list of strings")
+        lists.append(tuple(items))
+    return lists[0], lists[1]
+
+
+def bind_columns(mapping: Mapping, header: list[str], kind: str) -> dict[str, int]:
+    """Return each mapped field's position in ``header`` after checking that the required fields are mapped."""
+    columns = _default_columns(header) if mapping.is_default else mapping.columns
+    positions = {name: _header_position(mapping, header, column) for name, column in columns.items()}
+    missing = [name for name in REQUIRED_FIELDS[kind] if name not in positions]
+    if missing:
+        raise _missing_fields_error(mapping, missing, header, kind)
+    return positions
+
+
+def _default_columns(header: list[str]) -> dict[str, str]:
+    columns = {}
+    for column in header:
+        name = HEADER_ALIASES.get(column, column)
+        if name in FIELDS:
+            columns.setdefault(name, column)
+    return columns
+
+
+def _header_position(mapping: Mapping, header: list[str], column: str) -> int:
+    if column in header:
+        return header.index(column)
+    raise mapping.fail(f"column {column!r} is not in the file's header ({_list(header)}): fix the mapping or the file")
+
+
+def _missing_fields_error(mapping: Mapping, missing: list[str], header: list[str], kind: str) -> ValidationError:
+    if mapping.is_default:
+        return ValidationError(
+            f"the header ({_list(header)}) has no column for {', '.join(missing)}: "
+            f"rename the columns or pass --mapping FILE.toml (see examples/mappings/)"
+        )
+    return mapping.fail(f"missing required field(s) for {kind}: {', '.join(missing)}. Add them under [columns]")
+
+
+def _list(header: list[str]) -> str:
+    return ", ".join(repr(column) for column in header)
