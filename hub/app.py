@@ -1,4 +1,4 @@
-"""Litestar application wiring: database, templates, static files and routes."""
+"""Litestar application wiring: database, sessions, templates, static files and routes."""
 
 from __future__ import annotations
 
@@ -6,15 +6,29 @@ from collections.abc import AsyncGenerator
 from pathlib import Path
 
 from litestar import Litestar, get
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.config.csrf import CSRFConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.accounts.routes import ROUTES as ACCOUNT_ROUTES
+from hub.cases.routes import ROUTES as CASE_ROUTES
 from hub.db import create_engine, create_session_factory
+from hub.interactions.routes import ROUTES as INTERACTION_ROUTES
 from hub.settings import PROJECT_ROOT, Settings
+from hub.web.auth import (
+    EXCLUDE_FROM_AUTH_KEY,
+    derive_key,
+    provide_client_scope,
+    provide_current_user,
+    requires_sign_in,
+    session_config,
+)
+from hub.web.errors import EXCEPTION_HANDLERS
+from hub.web.templating import configure_template_engine
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -35,20 +49,42 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def csrf_config(settings: Settings) -> CSRFConfig:
+    """Double-submit CSRF cookie; pages send the token as a form field or, from htmx, the X-CSRFToken header."""
+    return CSRFConfig(
+        secret=derive_key(settings, "csrf").hex(),
+        header_name="x-csrftoken",
+        cookie_httponly=True,
+        cookie_secure=settings.public_url.startswith("https://"),
+        cookie_samesite="lax",
+    )
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     engine = create_engine(settings.database_url)
+    static_router = create_static_files_router(
+        path="/static", directories=[Path(STATIC_DIR)], opt={EXCLUDE_FROM_AUTH_KEY: True}
+    )
 
     async def dispose_engine() -> None:
         await engine.dispose()
 
     return Litestar(
-        route_handlers=[health, create_static_files_router(path="/static", directories=[Path(STATIC_DIR)])],
+        route_handlers=[health, static_router, *ACCOUNT_ROUTES, *CASE_ROUTES, *INTERACTION_ROUTES],
         dependencies={
             "db_session": Provide(provide_db_session),
             "settings": Provide(provide_settings, sync_to_thread=False),
+            "current_user": Provide(provide_current_user),
+            "client_scope": Provide(provide_client_scope),
         },
+        guards=[requires_sign_in],
+        middleware=[session_config(settings).middleware],
+        csrf_config=csrf_config(settings),
+        exception_handlers=EXCEPTION_HANDLERS,
         state=State({"settings": settings, "engine": engine, "session_factory": create_session_factory(engine)}),
-        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=configure_template_engine
+        ),
         on_shutdown=[dispose_engine],
     )

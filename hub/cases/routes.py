@@ -1,0 +1,159 @@
+"""Call queue page, "Next case" and the case workspace."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.accounts.models import User
+from hub.accounts.scope import Scope
+from hub.cases.models import Segment
+from hub.cases.queue import claim_next_case, count_call_queue, list_call_queue
+from hub.cases.workspace import load_workspace
+from hub.clients.models import Client
+from hub.errors import NotFoundError, ValidationError
+from hub.interactions.models import CallOutcome
+from hub.interactions.services import list_timeline
+from hub.web.htmx import htmx_target, is_htmx, redirect_after_post, render
+
+QUEUE_URL = "/queues/call"
+QUEUE_PAGE_SIZE = 100
+QUEUE_RESULTS_ID = "queue-results"
+
+
+async def list_scope_clients(session: AsyncSession, scope: Scope) -> list[Client]:
+    query = select(Client).where(Client.id.in_(scope.client_ids)).order_by(Client.name)
+    return list((await session.scalars(query)).all())
+
+
+def resolve_filters(
+    clients: list[Client], client_slug: str | None, segment: str | None
+) -> tuple[Client | None, str | None]:
+    """Turn the queue's query parameters into a client in scope and a segment; empty means no filter."""
+    if segment and segment not in {member.value for member in Segment}:
+        raise ValidationError(f"unknown segment {segment!r}: use high, medium or low")
+    if not client_slug:
+        return None, segment or None
+    client = next((client for client in clients if client.slug == client_slug), None)
+    if client is None:
+        raise NotFoundError(f"client {client_slug!r} not found among the clients you work on")
+    return client, segment or None
+
+
+def queue_url(client: Client | None, segment: str | None, **extra: str) -> str:
+    params = {"client": client.slug if client else "", "segment": segment or "", **extra}
+    query = urlencode({key: value for key, value in params.items() if value})
+    return f"{QUEUE_URL}?{query}" if query else QUEUE_URL
+
+
+@get("/", sync_to_thread=False)
+def show_home() -> Redirect:
+    return Redirect(path=QUEUE_URL, status_code=HTTP_303_SEE_OTHER)
+
+
+@get(QUEUE_URL)
+async def show_call_queue(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    client_scope: NamedDependency[Scope],
+    current_user: NamedDependency[User],
+    client_slug: Annotated[str | None, QueryParameter(name="client")] = None,
+    segment: FromQuery[str | None] = None,
+    notice: FromQuery[str | None] = None,
+) -> Template:
+    clients = await list_scope_clients(db_session, client_scope)
+    client, segment = resolve_filters(clients, client_slug, segment)
+    client_id = client.id if client else None
+    entries = await list_call_queue(
+        db_session, client_scope, client_id=client_id, segment=segment, limit=QUEUE_PAGE_SIZE
+    )
+    counts = await count_call_queue(db_session, client_scope, client_id=client_id, segment=segment)
+
+    context = {
+        "current_user": current_user,
+        "clients": clients,
+        "selected_client": client,
+        "selected_segment": segment,
+        "segments": [member.value for member in Segment],
+        "entries": entries,
+        "counts": counts,
+        "queue_empty": notice == "empty",
+    }
+    # Vary keeps a browser cache from serving the table fragment for a full page load.
+    headers = {"Vary": "HX-Request"}
+    if is_htmx(request) and htmx_target(request) == QUEUE_RESULTS_ID:
+        return render("cases/_queue_table.html", context, headers=headers)
+    return render("cases/queue.html", context, headers=headers)
+
+
+@post(f"{QUEUE_URL}/next")
+async def take_next_case(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    client_scope: NamedDependency[Scope],
+    current_user: NamedDependency[User],
+) -> Response[Any] | Template:
+    form = await request.form()
+    clients = await list_scope_clients(db_session, client_scope)
+    client, segment = resolve_filters(clients, str(form.get("client", "")), str(form.get("segment", "")))
+    client_id = client.id if client else None
+    case_id = await claim_next_case(db_session, client_scope, current_user.id, client_id=client_id, segment=segment)
+    await db_session.commit()
+
+    if case_id is not None:
+        return redirect_after_post(request, f"/cases/{case_id}")
+    if not is_htmx(request):
+        return Redirect(path=queue_url(client, segment, notice="empty"), status_code=HTTP_303_SEE_OTHER)
+    counts = await count_call_queue(db_session, client_scope, client_id=client_id, segment=segment)
+    return render("cases/_queue_empty.html", {"counts": counts})
+
+
+def outcome_form_context(
+    case_id: int, values: dict[str, str] | None = None, error: ValidationError | None = None
+) -> dict[str, Any]:
+    """Context of the call outcome form: choices, the values to show again and the errors per field."""
+    field_errors = dict(error.field_errors) if error else {}
+    if error and not field_errors:
+        field_errors["form"] = str(error)
+    return {
+        "case_id": case_id,
+        "outcomes": list(CallOutcome),
+        "values": values or {"outcome": "", "note": "", "next_action_on": ""},
+        "errors": field_errors,
+    }
+
+
+async def workspace_context(
+    session: AsyncSession, scope: Scope, case_id: int, current_user: User, form: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    workspace = await load_workspace(session, scope, case_id)
+    timeline = await list_timeline(session, scope, case_id)
+    return {
+        "current_user": current_user,
+        "workspace": workspace,
+        "case": workspace.case,
+        "timeline": timeline,
+        "form": form or outcome_form_context(case_id),
+    }
+
+
+@get("/cases/{case_id:int}")
+async def show_case(
+    db_session: NamedDependency[AsyncSession],
+    client_scope: NamedDependency[Scope],
+    current_user: NamedDependency[User],
+    case_id: FromPath[int],
+) -> Template:
+    context = await workspace_context(db_session, client_scope, case_id, current_user)
+    return render("cases/workspace.html", context)
+
+
+ROUTES = [show_home, show_call_queue, take_next_case, show_case]

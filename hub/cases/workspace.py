@@ -1,0 +1,130 @@
+"""What the agent workspace shows for one case: debtor, invoices with aging buckets and disputes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.accounts.scope import Scope
+from hub.cases.models import Case
+from hub.clients.models import Client
+from hub.clients.services import reference_date
+from hub.debtors.models import Debtor
+from hub.disputes.models import OPEN_DISPUTE_STATUSES, Dispute
+from hub.errors import NotFoundError
+from hub.invoices.models import Invoice
+
+# Aging buckets by days past due, counted from the client's reference date.
+AGING_BUCKETS = ("current", "1-30", "31-60", "61-90", "over 90")
+
+
+def aging_bucket(days_past_due: int) -> str:
+    """Return the aging bucket of an item ``days_past_due`` days past its due date (zero or less is current)."""
+    if days_past_due <= 0:
+        return "current"
+    if days_past_due <= 30:
+        return "1-30"
+    if days_past_due <= 60:
+        return "31-60"
+    if days_past_due <= 90:
+        return "61-90"
+    return "over 90"
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    number: str
+    currency: str
+    amount_minor: int
+    open_minor: int
+    issue_date: date | None
+    due_date: date
+    settled_date: date | None
+    days_past_due: int
+    bucket: str
+    disputed: bool
+
+
+@dataclass(frozen=True)
+class BucketTotal:
+    bucket: str
+    count: int
+    open_minor: int
+
+
+@dataclass(frozen=True)
+class Workspace:
+    case: Case
+    client: Client
+    debtor: Debtor
+    reference_day: date
+    open_invoices: list[InvoiceLine]
+    settled_invoices: list[InvoiceLine]
+    buckets: list[BucketTotal]
+
+
+async def get_case(session: AsyncSession, scope: Scope, case_id: int) -> Case:
+    """Return the case if it belongs to a client in ``scope``; otherwise raise NotFoundError."""
+    case = await session.scalar(select(Case).where(Case.id == case_id, Case.client_id.in_(scope.client_ids)))
+    if case is None:
+        raise NotFoundError(f"case {case_id} not found: it does not exist or belongs to a client you do not work on")
+    return case
+
+
+async def _disputed_invoice_ids(session: AsyncSession, case: Case) -> set[int]:
+    query = select(Dispute.invoice_id).where(
+        Dispute.client_id == case.client_id,
+        Dispute.debtor_id == case.debtor_id,
+        Dispute.status.in_(OPEN_DISPUTE_STATUSES),
+    )
+    return set((await session.scalars(query)).all())
+
+
+def _invoice_line(invoice: Invoice, today: date, disputed: set[int]) -> InvoiceLine:
+    days_past_due = (today - invoice.due_date).days
+    return InvoiceLine(
+        number=invoice.number,
+        currency=invoice.currency,
+        amount_minor=invoice.amount_minor,
+        open_minor=invoice.open_minor,
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        settled_date=invoice.settled_date,
+        days_past_due=days_past_due,
+        bucket=aging_bucket(days_past_due),
+        disputed=invoice.id in disputed,
+    )
+
+
+def summarise_buckets(lines: list[InvoiceLine]) -> list[BucketTotal]:
+    """Count and add up the open items per aging bucket, every bucket listed even when empty.
+
+    NOTE: amounts are added as they are, so the totals assume the debtor's
+    invoices share one currency, as the case balance does.
+    """
+    totals = []
+    for bucket in AGING_BUCKETS:
+        in_bucket = [line for line in lines if line.bucket == bucket]
+        totals.append(BucketTotal(bucket, len(in_bucket), sum(line.open_minor for line in in_bucket)))
+    return totals
+
+
+async def load_workspace(session: AsyncSession, scope: Scope, case_id: int) -> Workspace:
+    case = await get_case(session, scope, case_id)
+    client = await session.get_one(Client, case.client_id)
+    debtor = await session.get_one(Debtor, case.debtor_id)
+    today = reference_date(client)
+    disputed = await _disputed_invoice_ids(session, case)
+    invoices = await session.scalars(
+        select(Invoice)
+        .where(Invoice.client_id == case.client_id, Invoice.debtor_id == case.debtor_id)
+        .order_by(Invoice.due_date, Invoice.number)
+    )
+
+    lines = [_invoice_line(invoice, today, disputed) for invoice in invoices]
+    open_lines = [line for line in lines if line.open_minor != 0]
+    settled_lines = [line for line in reversed(lines) if line.open_minor == 0]
+    return Workspace(case, client, debtor, today, open_lines, settled_lines, summarise_buckets(open_lines))

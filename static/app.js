@@ -1,0 +1,80 @@
+// Keyboard shortcuts and small focus helpers for the agent pages.
+// Loaded as a file (no inline scripts) so a strict Content-Security-Policy can apply.
+(function () {
+  "use strict";
+
+  function isTyping(element) {
+    if (!element || !element.tagName) {
+      return false;
+    }
+    var tag = element.tagName.toLowerCase();
+    return tag === "input" || tag === "textarea" || tag === "select" || element.isContentEditable;
+  }
+
+  function openShortcuts() {
+    var dialog = document.getElementById("shortcuts");
+    if (dialog && !dialog.open) {
+      dialog.showModal();
+    }
+  }
+
+  function submitOutcomeForm(event) {
+    var form = event.target.closest && event.target.closest("#outcome-form");
+    if (!form) {
+      return false;
+    }
+    event.preventDefault();
+    form.requestSubmit();
+    return true;
+  }
+
+  function runShortcut(key) {
+    if (key === "n") {
+      var next = document.getElementById("next-case");
+      if (next && !next.disabled) {
+        next.click();
+        return true;
+      }
+    } else if (key === "/") {
+      var filter = document.querySelector("[data-filter-focus]");
+      if (filter) {
+        filter.focus();
+        return true;
+      }
+    } else if (key === "?") {
+      openShortcuts();
+      return true;
+    }
+    return false;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      submitOutcomeForm(event);
+      return;
+    }
+    if (event.altKey || event.ctrlKey || event.metaKey || isTyping(event.target)) {
+      return;
+    }
+    if (document.querySelector("dialog[open]")) {
+      return;
+    }
+    if (runShortcut(event.key)) {
+      event.preventDefault();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-shortcuts-open]")) {
+      openShortcuts();
+    }
+  });
+
+  // After htmx swaps in a form with errors, move focus to the first invalid field.
+  document.addEventListener("htmx:afterSettle", function () {
+    var invalid = document.querySelector("#outcome-form [aria-invalid=true]");
+    if (invalid && document.activeElement !== invalid) {
+      invalid.focus();
+    }
+  });
+})();
