@@ -152,3 +152,10 @@ def test_bind_columns_defaults_to_field_names() -> None:
     positions = bind_columns(mapping, ["name", "reference", "email"], "debtors")
 
     assert positions == {"debtor_name": 0, "debtor_reference": 1, "email": 2}
+
+
+def test_bind_columns_rejects_repeated_column(tmp_path: Path) -> None:
+    mapping = load_mapping(write_mapping(tmp_path, '[columns]\ndebtor_reference = "klant"\n'))
+
+    with pytest.raises(ValidationError, match="column 'klant' appears more than once in the header"):
+        bind_columns(mapping, ["klant", "naam", "klant"], "debtors")

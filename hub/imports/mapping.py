@@ -230,6 +230,8 @@ def _default_columns(header: list[str]) -> dict[str, str]:
 
 
 def _header_position(mapping: Mapping, header: list[str], column: str) -> int:
+    if header.count(column) > 1:
+        raise mapping.fail(f"column {column!r} appears more than once in the header: rename one of them in the file")
     if column in header:
         return header.index(column)
     raise mapping.fail(f"column {column!r} is not in the file's header ({_list(header)}): fix the mapping or the file")
