@@ -14,7 +14,7 @@
   real calendar dates, so they compare with today in the client's time zone.
 
 Weights are the client's weight_risk, weight_exposure and weight_urgency
-(defaults 0.5, 0.3, 0.2 in hub.clients.models); negative weights count as 0
+(defaults 0.5, 0.3, 0.2 in hub.clients.models). Negative weights count as 0,
 and all-zero weights fall back to the defaults. A closed case gets priority 0.
 """
 
@@ -57,7 +57,7 @@ class PriorityWeights:
 
 @dataclass(frozen=True)
 class PriorityContext:
-    """What every case of one client is compared against."""
+    """Reference values shared by every case of one client: weights, largest open balance and dates."""
 
     weights: PriorityWeights
     largest_open_minor: int

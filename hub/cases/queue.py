@@ -2,13 +2,13 @@
 
 A case is workable when it is open, has a collectible balance, its next
 action is due (``next_action_on`` empty or on or before today in the
-client's time zone) and no other user holds an unexpired claim on it.
+client's time zone) and no other user has an unexpired claim on it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
@@ -53,10 +53,10 @@ class QueueEntry:
 class QueueCounts:
     """Sizes of the call queue.
 
-    ``total`` counts workable cases; ``by_segment`` splits them by segment
-    (every segment plus ``unscored``); ``claimed`` counts due cases that
-    another user holds; ``scheduled_later`` counts cases whose next action
-    is after today.
+    ``total`` counts workable cases, and ``by_segment`` splits them by
+    segment (every segment plus ``unscored``). ``claimed`` counts due cases
+    that another user has claimed. ``scheduled_later`` counts cases whose
+    next action is after today.
     """
 
     total: int
@@ -70,9 +70,17 @@ class _QueueFilter:
     """The clients a queue query covers, with each one's today, and the optional segment."""
 
     client_ids: frozenset[int]
+    clients_by_id: dict[int, Client]
     today_by_client: dict[int, date]
     segment: Segment | None
     now: datetime
+
+    def narrowed(self, client_id: int | None, segment: str | None) -> _QueueFilter:
+        """Return this filter limited to one client of the scope and one segment, when given."""
+        if client_id is not None and client_id not in self.client_ids:
+            raise NotFoundError(f"client {client_id} not found")
+        client_ids = frozenset({client_id}) if client_id is not None else self.client_ids
+        return replace(self, client_ids=client_ids, segment=_parse_segment(segment))
 
     def in_scope(self) -> ColumnElement[bool]:
         return Case.client_id.in_(self.client_ids) if self.client_ids else false()
@@ -114,19 +122,16 @@ def _parse_segment(segment: str | None) -> Segment | None:
         return Segment(segment)
     except ValueError:
         choices = ", ".join(s.value for s in Segment)
-        raise ValidationError(f"unknown segment {segment!r}: use one of {choices}", {"segment": segment}) from None
+        message = f"unknown segment {segment!r}: use one of {choices}"
+        raise ValidationError(message, {"segment": message}) from None
 
 
-async def _queue_filter(
-    session: AsyncSession, scope: Scope, client_id: int | None, segment: str | None, now: datetime | None
-) -> _QueueFilter:
-    if client_id is not None and not scope.allows(client_id):
-        raise NotFoundError(f"client {client_id} not found")
-    client_ids = frozenset({client_id}) if client_id is not None else scope.client_ids
+async def _queue_filter(session: AsyncSession, scope: Scope, now: datetime | None) -> _QueueFilter:
     moment = _utc_now(now)
-    clients = (await session.scalars(select(Client).where(Client.id.in_(client_ids)))).all()
+    clients = (await session.scalars(select(Client).where(Client.id.in_(scope.client_ids)))).all()
     today_by_client = {client.id: client_today(client, moment) for client in clients}
-    return _QueueFilter(client_ids, today_by_client, _parse_segment(segment), moment)
+    clients_by_id = {client.id: client for client in clients}
+    return _QueueFilter(scope.client_ids, clients_by_id, today_by_client, None, moment)
 
 
 def _days_past_due(client: Client, oldest_due_date: date | None) -> int | None:
@@ -165,17 +170,19 @@ async def list_call_queue(
     now: datetime | None = None,
 ) -> list[QueueEntry]:
     """Return the workable cases for ``scope.user_id``, highest priority first, then by case id."""
-    queue_filter = await _queue_filter(session, scope, client_id, segment, now)
+    queue_filter = (await _queue_filter(session, scope, now)).narrowed(client_id, segment)
+    # Clients come from the filter rather than a join: with a join SQLite may scan
+    # client first and then sort the whole queue instead of reading the
+    # (client_id, status, priority) index in order.
     query = (
-        select(Case, Client, Debtor)
-        .join(Client, Client.id == Case.client_id)
-        .join(Debtor, Debtor.id == Case.debtor_id)
+        select(Case, Debtor)
+        .join(Debtor, and_(Debtor.id == Case.debtor_id, Debtor.client_id == Case.client_id))
         .where(queue_filter.workable(scope.user_id))
         .order_by(Case.priority.desc(), Case.id)
         .limit(limit)
     )
     rows = (await session.execute(query)).all()
-    return [_queue_entry(case, client, debtor) for case, client, debtor in rows]
+    return [_queue_entry(case, queue_filter.clients_by_id[case.client_id], debtor) for case, debtor in rows]
 
 
 async def _count(session: AsyncSession, condition: ColumnElement[bool]) -> int:
@@ -198,8 +205,8 @@ async def count_call_queue(
     segment: str | None = None,
     now: datetime | None = None,
 ) -> QueueCounts:
-    """Count the call queue as ``scope.user_id`` sees it."""
-    queue_filter = await _queue_filter(session, scope, client_id, segment, now)
+    """Count the call queue for ``scope.user_id``, whose own claims count as workable."""
+    queue_filter = (await _queue_filter(session, scope, now)).narrowed(client_id, segment)
     by_segment = await _count_by_segment(session, queue_filter.workable(scope.user_id))
     due = and_(queue_filter.collectible(), queue_filter.action_due())
     return QueueCounts(
@@ -211,13 +218,13 @@ async def count_call_queue(
 
 
 async def _held_claim(session: AsyncSession, queue_filter: _QueueFilter, user_id: int) -> int | None:
-    held = and_(
+    claimed_by_user = and_(
         queue_filter.collectible(),
         queue_filter.action_due(),
         Case.claimed_by_id == user_id,
         Case.claimed_until > queue_filter.now,
     )
-    return await session.scalar(select(Case.id).where(held).order_by(Case.priority.desc(), Case.id).limit(1))
+    return await session.scalar(select(Case.id).where(claimed_by_user).order_by(Case.priority.desc(), Case.id).limit(1))
 
 
 async def _extend_claim(session: AsyncSession, case_id: int, user_id: int, until: datetime) -> int | None:
@@ -264,16 +271,17 @@ async def claim_next_case(
 ) -> int | None:
     """Claim the top workable case for ``user_id`` and commit; return its id, or None when the queue is empty.
 
-    A user who already holds an unexpired claim on a due case in ``scope`` gets
+    A user who already has an unexpired claim on a due case in ``scope`` gets
     that case back with its claim extended, whatever the client and segment
     filters, so pressing "next" again cannot skip a case. Claims expire after
     CLAIM_TIMEOUT_SECONDS.
     """
-    queue_filter = await _queue_filter(session, scope, client_id, segment, now)
-    held = await _held_claim(session, await _queue_filter(session, scope, None, None, now), user_id)
+    scope_filter = await _queue_filter(session, scope, now)
+    queue_filter = scope_filter.narrowed(client_id, segment)
+    held_case_id = await _held_claim(session, scope_filter, user_id)
     until = queue_filter.now + timedelta(seconds=CLAIM_TIMEOUT_SECONDS)
 
-    case_id = await _extend_claim(session, held, user_id, until) if held is not None else None
+    case_id = await _extend_claim(session, held_case_id, user_id, until) if held_case_id is not None else None
     if case_id is None:
         case_id = await _claim_top_case(session, queue_filter, user_id, until)
     await session.commit()

@@ -1,0 +1,1 @@
+"""Benchmarks that print timings as ratios to a floor measured in the same run."""
