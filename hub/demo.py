@@ -34,10 +34,10 @@ DEMO_EMAIL_DOMAIN = "demo.test"
 
 # Payment habits: share of debtors, days late on settled invoices, days past due of open ones.
 PROFILES = {
-    "prompt": (35, (-6, 3), (-25, 12)),
-    "slow": (30, (4, 28), (-10, 45)),
-    "late": (25, (20, 75), (10, 110)),
-    "defaulting": (10, (45, 130), (60, 220)),
+    "prompt": (45, (-6, 3), (-25, 5)),
+    "slow": (30, (2, 25), (-15, 40)),
+    "late": (18, (20, 75), (10, 110)),
+    "defaulting": (7, (45, 130), (60, 220)),
 }
 COMPANY_WORDS = ("North", "Bridge", "Harbour", "Oak", "Mill", "Kings", "River", "Stone", "Ash", "Fen", "Vale", "Moor")
 COMPANY_TRADES = ("Logistics", "Builders", "Print", "Foods", "Electrical", "Design", "Retail", "Engineering", "Care")
@@ -85,7 +85,8 @@ class _Numbers:
 def _debtor_name(rng: random.Random) -> str:
     if rng.random() < 0.3:
         return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-    stem = rng.choice(COMPANY_WORDS) + rng.choice(COMPANY_WORDS).lower()
+    first, second = rng.sample(COMPANY_WORDS, 2)
+    stem = first + second.lower()
     return f"{stem} {rng.choice(COMPANY_TRADES)} {rng.choice(COMPANY_FORMS)}"
 
 
@@ -97,7 +98,7 @@ def _new_debtor(client: Client, rng: random.Random, index: int) -> Debtor:
         reference=reference,
         name=_debtor_name(rng),
         email=f"{reference.lower()}@example.com" if has_email else None,
-        # Ofcom keeps 07700 900000 to 900999 for drama, so these numbers reach nobody.
+        # Ofcom keeps 07700 900000 to 900999 for drama, so no subscriber has these numbers.
         phone=f"+44 7700 900{index % 1000:03d}" if rng.random() > 0.05 else None,
         country_code="GB",
         language="en",
@@ -227,7 +228,7 @@ async def _add_past_calls(session: AsyncSession, client: Client, rng: random.Ran
 
 
 async def _ensure_demo_users(session: AsyncSession, client: Client) -> dict[Role, User]:
-    """Create the demo users, or give existing ones access to ``client``; the admin sees every client."""
+    """Create the demo users, or give existing ones access to ``client``; the admin has access to every client."""
     users = {}
     for role, password in DEMO_PASSWORDS.items():
         email = f"{role.value}@{DEMO_EMAIL_DOMAIN}"

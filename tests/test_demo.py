@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import TypeVar
 
 from click.testing import CliRunner
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from hub.accounts.models import User
 from hub.accounts.services import authenticate
@@ -15,19 +17,34 @@ from hub.cases.models import Case
 from hub.cases.workspace import AGING_BUCKETS, aging_bucket
 from hub.cli import main
 from hub.clients.models import Client
-from hub.db import create_session_factory
+from hub.db import create_engine, create_session_factory
 from hub.debtors.models import Debtor
 from hub.demo import DEMO_PASSWORDS, seed_demo_if_empty
 from hub.disputes.models import Dispute
 from hub.invoices.models import Invoice
 
+T = TypeVar("T")
+
+
+def run_query(database_url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` on an engine of its own, since sync CLI tests have no event loop to share."""
+
+    async def runner() -> T:
+        engine = create_engine(database_url)
+        try:
+            async with create_session_factory(engine)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(runner())
+
 
 def count_rows(engine: AsyncEngine, model: type) -> int:
-    async def work() -> int:
-        async with create_session_factory(engine)() as session:
-            return await session.scalar(select(func.count()).select_from(model)) or 0
+    async def work(session: AsyncSession) -> int:
+        return await session.scalar(select(func.count()).select_from(model)) or 0
 
-    return asyncio.run(work())
+    return run_query(engine.url.render_as_string(hide_password=False), work)
 
 
 def test_demo_seeds_requested_cases(hub_env: dict[str, str], engine: AsyncEngine) -> None:
@@ -52,23 +69,22 @@ def test_demo_prints_one_login_per_role(hub_env: dict[str, str]) -> None:
 def test_demo_spreads_invoices_over_buckets(hub_env: dict[str, str], engine: AsyncEngine) -> None:
     CliRunner().invoke(main, ["demo"])
 
-    async def open_due_dates() -> list[date]:
-        async with create_session_factory(engine)() as session:
-            return list((await session.scalars(select(Invoice.due_date).where(Invoice.open_minor > 0))).all())
+    async def open_due_dates(session: AsyncSession) -> list[date]:
+        return list((await session.scalars(select(Invoice.due_date).where(Invoice.open_minor > 0))).all())
 
-    buckets = {aging_bucket((date.today() - due).days) for due in asyncio.run(open_due_dates())}
+    due_dates = run_query(hub_env["HUB_DATABASE_URL"], open_due_dates)
+    buckets = {aging_bucket((date.today() - due).days) for due in due_dates}
     assert buckets == set(AGING_BUCKETS)
 
 
 def test_demo_scores_every_open_case(hub_env: dict[str, str], engine: AsyncEngine) -> None:
     CliRunner().invoke(main, ["demo", "--cases", "20"])
 
-    async def unscored() -> int:
-        async with create_session_factory(engine)() as session:
-            query = select(func.count()).where(Case.status == "open", Case.risk_score.is_(None))
-            return await session.scalar(query) or 0
+    async def unscored(session: AsyncSession) -> int:
+        query = select(func.count()).where(Case.status == "open", Case.risk_score.is_(None))
+        return await session.scalar(query) or 0
 
-    assert asyncio.run(unscored()) == 0
+    assert run_query(hub_env["HUB_DATABASE_URL"], unscored) == 0
 
 
 def test_demo_rejects_existing_client(hub_env: dict[str, str]) -> None:
@@ -119,13 +135,12 @@ def test_user_add_generates_password_once(hub_env: dict[str, str], engine: Async
     assert "user sam@acme.test added (role agent; clients: acme)" in result.output
     password = result.output.split("password: ", 1)[1].split()[0]
 
-    async def check() -> User | None:
-        async with create_session_factory(engine)() as session:
-            return await authenticate(session, "sam@acme.test", password)
+    async def check(session: AsyncSession) -> list[str] | None:
+        user = await authenticate(session, "sam@acme.test", password)
+        return None if user is None else [client.slug for client in user.clients]
 
-    user = asyncio.run(check())
-    assert user is not None
-    assert [client.slug for client in user.clients] == ["acme"]
+    slugs = run_query(hub_env["HUB_DATABASE_URL"], check)
+    assert slugs == ["acme"]
 
 
 def test_user_add_with_password_prints_none(hub_env: dict[str, str]) -> None:

@@ -1,4 +1,4 @@
-"""What the agent workspace shows for one case: debtor, invoices with aging buckets and disputes."""
+"""Data of the agent workspace for one case: debtor, invoices with aging buckets and disputes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Helpers for answering HTMX requests and plain browser requests from the same handlers."""
+"""Helpers that let one handler respond to both htmx requests and plain browser requests."""
 
 from __future__ import annotations
 

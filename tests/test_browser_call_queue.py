@@ -1,0 +1,176 @@
+"""The call queue and workspace in headless Chromium against a real uvicorn server."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hub.db import create_engine, create_session_factory
+from tests.factories import PASSWORD, World, build_world, web_app
+from tests.services import require_chromium
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SERVER_START_TIMEOUT_SECONDS = 15
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    world: World
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def seed_world(database_url: str) -> World:
+    async def work() -> World:
+        engine = create_engine(database_url)
+        try:
+            async with create_session_factory(engine)() as session:
+                return await build_world(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(work())
+
+
+def wait_until_started(server: uvicorn.Server) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_SECONDS
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"uvicorn did not start within {SERVER_START_TIMEOUT_SECONDS} s")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def live_server(database_url: str, engine: AsyncEngine) -> Iterator[LiveServer]:
+    world = seed_world(database_url)
+    port = free_port()
+    config = uvicorn.Config(web_app(database_url), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_until_started(server)
+    yield LiveServer(f"http://127.0.0.1:{port}", world)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    executable = require_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def signed_in_page(browser: Browser, server: LiveServer) -> Page:
+    page = browser.new_page()
+    page.goto(f"{server.base_url}/queues/call")
+    page.fill("#email", "agent@acme.test")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server.base_url}/queues/call")
+    return page
+
+
+def case_url(server: LiveServer, reference: str) -> str:
+    return f"{server.base_url}/cases/{server.world.cases[reference].id}"
+
+
+def test_queue_lists_cases_in_order(live_server: LiveServer, browser: Browser) -> None:
+    page = signed_in_page(browser, live_server)
+
+    references = page.locator(".queue-table .ref").all_inner_texts()
+
+    assert references == ["D-100", "D-200", "D-300"]
+
+
+def test_next_case_button_opens_workspace(live_server: LiveServer, browser: Browser) -> None:
+    page = signed_in_page(browser, live_server)
+
+    page.click("#next-case")
+
+    page.wait_for_url(case_url(live_server, "D-100"))
+    expect(page.locator("h1")).to_contain_text("Harbour Foods Ltd")
+
+
+def test_outcome_updates_timeline_in_place(live_server: LiveServer, browser: Browser) -> None:
+    page = signed_in_page(browser, live_server)
+    page.click("#next-case")
+    page.wait_for_url(case_url(live_server, "D-100"))
+    page.evaluate("window.hubMarker = 'still here'")
+
+    page.select_option("#outcome", "no_answer")
+    page.fill("#note", "Rang twice before noon")
+    page.click("#outcome-form button[type=submit]")
+
+    expect(page.locator("#timeline")).to_contain_text("Rang twice before noon")
+    expect(page.locator("#flash")).to_contain_text("Outcome logged: No answer.")
+    assert page.evaluate("window.hubMarker") == "still here"
+    assert page.input_value("#note") == ""
+
+
+def test_outcome_error_shows_next_to_field(live_server: LiveServer, browser: Browser) -> None:
+    page = signed_in_page(browser, live_server)
+    page.goto(case_url(live_server, "D-200"))
+    page.evaluate("window.hubMarker = 'still here'")
+
+    page.select_option("#outcome", "promise_to_pay")
+    page.fill("#note", "Promised to pay soon")
+    page.click("#outcome-form button[type=submit]")
+
+    expect(page.locator("#next-action-error")).to_contain_text("a next action date is required")
+    assert page.input_value("#note") == "Promised to pay soon"
+    assert page.evaluate("window.hubMarker") == "still here"
+
+
+def test_n_key_takes_next_case(live_server: LiveServer, browser: Browser) -> None:
+    page = signed_in_page(browser, live_server)
+    page.select_option("#filter-segment", "low")
+    expect(page.locator(".queue-table .ref")).to_have_count(1)
+
+    page.keyboard.press("n")
+
+    page.wait_for_url(case_url(live_server, "D-300"))
+
+
+def test_filter_keeps_a_real_url(live_server: LiveServer, browser: Browser) -> None:
+    page = signed_in_page(browser, live_server)
+
+    page.keyboard.press("/")
+    expect(page.locator("#filter-segment")).to_be_focused()
+    page.select_option("#filter-segment", "medium")
+
+    expect(page.locator(".queue-table .ref")).to_have_text(["D-200"])
+    assert page.url == f"{live_server.base_url}/queues/call?segment=medium"
+
+
+def test_question_mark_opens_shortcuts(live_server: LiveServer, browser: Browser) -> None:
+    page = signed_in_page(browser, live_server)
+
+    page.keyboard.press("?")
+
+    expect(page.locator("#shortcuts")).to_be_visible()
