@@ -12,12 +12,13 @@ from litestar.di import Provide
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub.accounts.routes import ROUTES as ACCOUNT_ROUTES
 from hub.cases.routes import ROUTES as CASE_ROUTES
 from hub.db import create_engine, create_session_factory
 from hub.interactions.routes import ROUTES as INTERACTION_ROUTES
+from hub.jobs import ArqJobRunner, InProcessJobRunner, JobRunner
 from hub.settings import PROJECT_ROOT, Settings
 from hub.web.auth import (
     EXCLUDE_FROM_AUTH_KEY,
@@ -29,6 +30,7 @@ from hub.web.auth import (
 )
 from hub.web.errors import EXCEPTION_HANDLERS
 from hub.web.templating import configure_template_engine
+from workers.settings import DAILY_JOBS
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -60,14 +62,32 @@ def csrf_config(settings: Settings) -> CSRFConfig:
     )
 
 
+def create_job_runner(settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> JobRunner:
+    """Arq workers through Redis when HUB_REDIS_URL is set, else jobs on the app's own event loop."""
+    if settings.redis_url is not None:
+        return ArqJobRunner(settings.redis_url)
+    runner = InProcessJobRunner({"settings": settings, "session_factory": session_factory})
+    for function, hour in DAILY_JOBS:
+        runner.start_daily(function, hour)
+    return runner
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     engine = create_engine(settings.database_url)
+    session_factory = create_session_factory(engine)
+    state = State({"settings": settings, "engine": engine, "session_factory": session_factory})
+
+    async def start_jobs() -> None:
+        state.jobs = create_job_runner(settings, session_factory)
+
     static_router = create_static_files_router(
         path="/static", directories=[Path(STATIC_DIR)], opt={EXCLUDE_FROM_AUTH_KEY: True}
     )
 
-    async def dispose_engine() -> None:
+    async def stop_jobs_and_engine() -> None:
+        if "jobs" in state:
+            await state.jobs.close()
         await engine.dispose()
 
     return Litestar(
@@ -82,9 +102,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[session_config(settings).middleware],
         csrf_config=csrf_config(settings),
         exception_handlers=EXCEPTION_HANDLERS,
-        state=State({"settings": settings, "engine": engine, "session_factory": create_session_factory(engine)}),
+        state=state,
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=configure_template_engine
         ),
-        on_shutdown=[dispose_engine],
+        on_startup=[start_jobs],
+        on_shutdown=[stop_jobs_and_engine],
     )

@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from arq import create_pool
 from arq.connections import RedisSettings
@@ -28,6 +28,12 @@ def seconds_until(hour: int, minute: int, now: datetime) -> float:
     if target <= now:
         target += timedelta(days=1)
     return (target - now).total_seconds()
+
+
+class JobRunner(Protocol):
+    async def enqueue(self, function: JobFunction, **kwargs: Any) -> Any: ...
+
+    async def close(self) -> None: ...
 
 
 class InProcessJobRunner:

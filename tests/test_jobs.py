@@ -3,14 +3,27 @@ from datetime import UTC, datetime
 import pytest
 from arq import Worker
 from arq.connections import RedisSettings, create_pool
-from sqlalchemy.ext.asyncio import AsyncEngine
+from litestar.testing import TestClient
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from hub.app import create_app
 from hub.cases.models import Case
 from hub.db import create_session_factory
 from hub.jobs import ArqJobRunner, InProcessJobRunner, seconds_until
-from tests.factories_jobs import seed_case_with_stale_priority
+from hub.settings import Settings
+from tests.queue_factories import add_case, add_client
 from tests.services import require_redis
 from workers.jobs import refresh_cases, shutdown, startup
+
+
+async def seed_stale_case(session_factory: async_sessionmaker[AsyncSession]) -> int:
+    """Insert a case whose stored balance and priority lag behind its 125.00 open invoice."""
+    async with session_factory() as session:
+        client = await add_client(session)
+        case = await add_case(session, client, open_minor=12_500, priority=0.0)
+        case.open_minor = 0
+        await session.commit()
+        return case.id
 
 
 def test_seconds_until_later_today() -> None:
@@ -27,7 +40,7 @@ def test_seconds_until_rolls_to_tomorrow() -> None:
 
 async def test_in_process_runner_refreshes_cases(engine: AsyncEngine) -> None:
     session_factory = create_session_factory(engine)
-    case_id = await seed_case_with_stale_priority(session_factory)
+    case_id = await seed_stale_case(session_factory)
     runner = InProcessJobRunner({"session_factory": session_factory})
 
     task = await runner.enqueue(refresh_cases)
@@ -54,7 +67,7 @@ async def test_arq_worker_refreshes_cases(
     engine: AsyncEngine, hub_env: dict[str, str], redis_settings: RedisSettings
 ) -> None:
     session_factory = create_session_factory(engine)
-    case_id = await seed_case_with_stale_priority(session_factory)
+    case_id = await seed_stale_case(session_factory)
     runner = ArqJobRunner(f"redis://{redis_settings.host}:{redis_settings.port}/{redis_settings.database}")
     job = await runner.enqueue(refresh_cases)
     await runner.close()
@@ -77,3 +90,22 @@ async def test_arq_worker_refreshes_cases(
     async with session_factory() as session:
         case = await session.get_one(Case, case_id)
         assert case.open_minor == 12_500
+
+
+def test_app_runs_daily_refresh_in_process(database_url: str, engine: AsyncEngine) -> None:
+    app = create_app(Settings(database_url=database_url))
+    with TestClient(app) as client:
+        assert client.get("/health").status_code == 200
+        runner = app.state.jobs
+        task_names = {task.get_name() for task in runner._tasks}
+
+    assert isinstance(runner, InProcessJobRunner)
+    assert task_names == {"daily-refresh_cases"}
+
+
+def test_app_sends_jobs_to_arq_with_redis(database_url: str, engine: AsyncEngine) -> None:
+    app = create_app(Settings(database_url=database_url, redis_url=require_redis()))
+    with TestClient(app):
+        runner = app.state.jobs
+
+    assert isinstance(runner, ArqJobRunner)

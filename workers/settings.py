@@ -10,9 +10,13 @@ from workers.jobs import refresh_cases, shutdown, startup
 REFRESH_HOUR_UTC = 2
 
 
+# (job, hour UTC) pairs; the in-process runner of `hub serve` fires the same ones.
+DAILY_JOBS = [(refresh_cases, REFRESH_HOUR_UTC)]
+
+
 class WorkerSettings:
     functions = [refresh_cases]
-    cron_jobs = [cron(refresh_cases, hour=REFRESH_HOUR_UTC, minute=0, run_at_startup=False)]
+    cron_jobs = [cron(job, hour=hour, minute=0, run_at_startup=False) for job, hour in DAILY_JOBS]
     on_startup = startup
     on_shutdown = shutdown
     max_tries = 3
