@@ -25,6 +25,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.queue_claim
+	$(BIN)/python -m bench.score_bench
 
 clean:
 	rm -rf $(VENV) var
