@@ -1,0 +1,24 @@
+"""audit log, erasure and retention policy
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-04 16:20:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
