@@ -13,7 +13,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.session.client_side import CookieBackendConfig
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.accounts.models import User
+from hub.accounts.models import Role, User
 from hub.accounts.scope import Scope
 from hub.accounts.services import get_user, scope_for_user
 from hub.errors import HubError
@@ -25,10 +25,21 @@ SESSION_MAX_AGE_SECONDS = 12 * 60 * 60
 EXCLUDE_FROM_AUTH_KEY = "exclude_from_auth"
 
 
+# Connection state key under which the signed-in User is cached for the request.
+CURRENT_USER_STATE_KEY = "hub_current_user"
+ROLE_RANK = {Role.AGENT: 0, Role.SUPERVISOR: 1, Role.ADMIN: 2}
+
+
 class SignInRequiredError(HubError):
     """The request needs a signed-in user and has none."""
 
     status_code = 401
+
+
+class RoleRequiredError(HubError):
+    """The signed-in user's role is below the one the route needs."""
+
+    status_code = 403
 
 
 def derive_key(settings: Settings, purpose: str) -> bytes:
@@ -55,12 +66,56 @@ def requires_sign_in(connection: ASGIConnection[Any, Any, Any, Any], handler: Ba
         raise SignInRequiredError("sign in to continue")
 
 
+async def load_signed_in_user(connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
+    """Return the session's user read from the database, cached on the connection state for the request."""
+    if CURRENT_USER_STATE_KEY in connection.state:
+        return connection.state[CURRENT_USER_STATE_KEY]
+    user_id = connection.session.get(SESSION_USER_KEY)
+    user = None
+    if user_id:
+        async with connection.app.state.session_factory() as session:
+            user = await get_user(session, int(user_id))
+    connection.state[CURRENT_USER_STATE_KEY] = user
+    return user
+
+
+async def _require_role(connection: ASGIConnection[Any, Any, Any, Any], role: Role) -> None:
+    user = await load_signed_in_user(connection)
+    if user is None:
+        raise SignInRequiredError("sign in to continue")
+    if ROLE_RANK[user.role] < ROLE_RANK[role]:
+        raise RoleRequiredError(f"this page needs the {role.value} role; ask an admin if you need it")
+
+
+async def requires_supervisor(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Guard: let supervisors and admins through; agents get 403, signed-out callers go to /login.
+
+    Use as ``guards=[requires_supervisor]`` on a handler, controller or router. The role is read
+    from the database, not the session, so a demoted user loses access at once.
+    """
+    await _require_role(connection, Role.SUPERVISOR)
+
+
+async def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Guard: let only admins through; agents and supervisors get 403, signed-out callers go to /login.
+
+    Routes reachable signed out do not use a guard: they set ``opt={EXCLUDE_FROM_AUTH_KEY: True}``
+    (``exclude_from_auth=True`` as a handler keyword), which the app-wide ``requires_sign_in`` honours.
+    """
+    await _require_role(connection, Role.ADMIN)
+
+
 async def provide_current_user(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> User:
+    """The signed-in user, attached to the request's database session (loaded once per request)."""
+    cached = request.state.get(CURRENT_USER_STATE_KEY)
+    if cached is not None:
+        return await db_session.merge(cached, load=False)
     user_id = request.session.get(SESSION_USER_KEY)
     user = await get_user(db_session, int(user_id)) if user_id else None
     if user is None:
         request.clear_session()
         raise SignInRequiredError("sign in to continue")
+    request.state[CURRENT_USER_STATE_KEY] = user
     return user
 
 
