@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.clients.models import Client
@@ -36,4 +36,6 @@ class User(CreatedAtMixin, Base):
         StrEnumColumn(Role, 16),
         default=Role.AGENT,
     )
+    # A deactivated user cannot sign in, and its open sessions stop working.
+    is_active: Mapped[bool] = mapped_column(Boolean(), default=True, server_default=true())
     clients: Mapped[list[Client]] = relationship(secondary=user_client, lazy="selectin")

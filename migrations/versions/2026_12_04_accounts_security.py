@@ -17,8 +17,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("user_account") as batch:
+        batch.add_column(sa.Column("is_active", sa.Boolean(), nullable=False, server_default=sa.true()))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("user_account") as batch:
+        batch.drop_column("is_active")
