@@ -6,7 +6,6 @@ from collections.abc import AsyncGenerator
 from pathlib import Path
 
 from litestar import Litestar, get
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -20,15 +19,9 @@ from hub.db import create_engine, create_session_factory
 from hub.interactions.routes import ROUTES as INTERACTION_ROUTES
 from hub.jobs import ArqJobRunner, InProcessJobRunner, JobRunner
 from hub.settings import PROJECT_ROOT, Settings
-from hub.web.auth import (
-    EXCLUDE_FROM_AUTH_KEY,
-    derive_key,
-    provide_client_scope,
-    provide_current_user,
-    requires_sign_in,
-    session_config,
-)
+from hub.web.auth import EXCLUDE_FROM_AUTH_KEY, provide_client_scope, provide_current_user, requires_sign_in
 from hub.web.errors import EXCEPTION_HANDLERS
+from hub.web.security import add_security_headers, csrf_config, session_config
 from hub.web.templating import configure_template_engine
 from workers.settings import DAILY_JOBS
 
@@ -49,17 +42,6 @@ def provide_settings(state: State) -> Settings:
 @get("/health", exclude_from_auth=True, sync_to_thread=False)
 def health() -> dict[str, str]:
     return {"status": "ok"}
-
-
-def csrf_config(settings: Settings) -> CSRFConfig:
-    """Double-submit CSRF cookie; pages send the token as a form field or, from htmx, the X-CSRFToken header."""
-    return CSRFConfig(
-        secret=derive_key(settings, "csrf").hex(),
-        header_name="x-csrftoken",
-        cookie_httponly=True,
-        cookie_secure=settings.public_url.startswith("https://"),
-        cookie_samesite="lax",
-    )
 
 
 def create_job_runner(settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> JobRunner:
@@ -91,7 +73,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await engine.dispose()
 
     return Litestar(
-        route_handlers=[health, static_router, *ACCOUNT_ROUTES, *CASE_ROUTES, *INTERACTION_ROUTES],
+        # One line per area; every handler here is behind requires_sign_in unless it opts out.
+        route_handlers=[
+            health,
+            static_router,
+            *ACCOUNT_ROUTES,
+            *CASE_ROUTES,
+            *INTERACTION_ROUTES,
+        ],
         dependencies={
             "db_session": Provide(provide_db_session),
             "settings": Provide(provide_settings, sync_to_thread=False),
@@ -100,6 +89,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         guards=[requires_sign_in],
         middleware=[session_config(settings).middleware],
+        # A before-send hook also reaches 404s for unknown paths, which route middleware never sees.
+        before_send=[add_security_headers],
         csrf_config=csrf_config(settings),
         exception_handlers=EXCEPTION_HANDLERS,
         state=state,

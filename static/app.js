@@ -70,6 +70,33 @@
     }
   });
 
+  // The CSRF token rotates at sign-in and sign-out. A boosted request swaps only
+  // the body, so anything rendered into the page can hold an old token; the
+  // cookie always holds the current one, so every htmx request sends that.
+  function currentCsrfToken() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (match) {
+      return decodeURIComponent(match[1]);
+    }
+    var meta = document.querySelector("meta[name=csrf-token]");
+    return meta ? meta.content : "";
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var token = currentCsrfToken();
+    if (token) {
+      event.detail.headers["X-CSRFToken"] = token;
+    }
+  });
+
+  // Forms marked data-submit-on-change (the client switcher) submit when a field changes.
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-submit-on-change]");
+    if (form) {
+      form.requestSubmit();
+    }
+  });
+
   // After htmx swaps in a form with errors, move focus to the first invalid field.
   document.addEventListener("htmx:afterSettle", function () {
     var invalid = document.querySelector("#outcome-form [aria-invalid=true]");

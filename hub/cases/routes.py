@@ -23,6 +23,7 @@ from hub.errors import NotFoundError, ValidationError
 from hub.interactions.models import CallOutcome
 from hub.interactions.services import list_timeline
 from hub.web.htmx import htmx_target, is_htmx, redirect_after_post, render
+from hub.web.sessions import remembered_client_slug
 
 QUEUE_URL = "/queues/call"
 QUEUE_PAGE_SIZE = 100
@@ -70,6 +71,9 @@ async def show_call_queue(
     notice: FromQuery[str | None] = None,
 ) -> Template:
     clients = await list_scope_clients(db_session, client_scope)
+    if client_slug is None:
+        # Without ?client= the queue shows the client chosen in the header's client switcher.
+        client_slug = remembered_client_slug(request, {client.slug for client in clients})
     client, segment = resolve_filters(clients, client_slug, segment)
     client_id = client.id if client else None
     entries = await list_call_queue(

@@ -1,8 +1,7 @@
-"""Sign-in state: the session cookie, the guard on every page and the current user."""
+"""Sign-in state: the guards on every page, the role guards and the current user."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -10,21 +9,35 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
-from litestar.middleware.session.client_side import CookieBackendConfig
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.models import Role, User
 from hub.accounts.scope import Scope
 from hub.accounts.services import get_user, scope_for_user
 from hub.errors import HubError
-from hub.settings import Settings
+from hub.web.security import derive_key, session_config
+from hub.web.sessions import SESSION_MAX_AGE_SECONDS, SESSION_USER_KEY, mark_session_expired, session_is_current
 
-SESSION_USER_KEY = "user_id"
-SESSION_MAX_AGE_SECONDS = 12 * 60 * 60
+__all__ = [
+    "CURRENT_USER_STATE_KEY",
+    "EXCLUDE_FROM_AUTH_KEY",
+    "SESSION_MAX_AGE_SECONDS",
+    "SESSION_USER_KEY",
+    "RoleRequiredError",
+    "SignInRequiredError",
+    "derive_key",
+    "load_signed_in_user",
+    "provide_client_scope",
+    "provide_current_user",
+    "requires_admin",
+    "requires_sign_in",
+    "requires_supervisor",
+    "safe_next_url",
+    "session_config",
+]
+
 # Handlers (and routers) with this opt set to True are reachable signed out.
 EXCLUDE_FROM_AUTH_KEY = "exclude_from_auth"
-
-
 # Connection state key under which the signed-in User is cached for the request.
 CURRENT_USER_STATE_KEY = "hub_current_user"
 ROLE_RANK = {Role.AGENT: 0, Role.SUPERVISOR: 1, Role.ADMIN: 2}
@@ -42,41 +55,37 @@ class RoleRequiredError(HubError):
     status_code = 403
 
 
-def derive_key(settings: Settings, purpose: str) -> bytes:
-    """Return a 32-byte key for ``purpose``, so the session and CSRF secrets differ from each other."""
-    return hashlib.sha256(f"{purpose}:{settings.secret_key}".encode()).digest()
-
-
-def session_config(settings: Settings) -> CookieBackendConfig:
-    return CookieBackendConfig(
-        secret=derive_key(settings, "session"),
-        key="hub_session",
-        max_age=SESSION_MAX_AGE_SECONDS,
-        httponly=True,
-        samesite="lax",
-        secure=settings.public_url.startswith("https://"),
-    )
-
-
-def requires_sign_in(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """Guard: reject a request without a signed-in user unless its handler opts out."""
-    if handler.opt.get(EXCLUDE_FROM_AUTH_KEY):
-        return
-    if not connection.session.get(SESSION_USER_KEY):
-        raise SignInRequiredError("sign in to continue")
+async def _read_session_user(connection: ASGIConnection[Any, Any, Any, Any], session: AsyncSession) -> User | None:
+    """Return the active user of the session, or None; a session older than a password change is ended."""
+    user_id = connection.session.get(SESSION_USER_KEY)
+    if not user_id:
+        return None
+    user = await get_user(session, int(user_id))
+    if user is not None and session_is_current(user, connection.session):
+        return user
+    connection.clear_session()
+    mark_session_expired(connection)
+    return None
 
 
 async def load_signed_in_user(connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
     """Return the session's user read from the database, cached on the connection state for the request."""
     if CURRENT_USER_STATE_KEY in connection.state:
         return connection.state[CURRENT_USER_STATE_KEY]
-    user_id = connection.session.get(SESSION_USER_KEY)
     user = None
-    if user_id:
+    if connection.session.get(SESSION_USER_KEY):
         async with connection.app.state.session_factory() as session:
-            user = await get_user(session, int(user_id))
+            user = await _read_session_user(connection, session)
     connection.state[CURRENT_USER_STATE_KEY] = user
     return user
+
+
+async def requires_sign_in(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Guard: reject a request without an active signed-in user unless its handler opts out."""
+    if handler.opt.get(EXCLUDE_FROM_AUTH_KEY):
+        return
+    if await load_signed_in_user(connection) is None:
+        raise SignInRequiredError("sign in to continue")
 
 
 async def _require_role(connection: ASGIConnection[Any, Any, Any, Any], role: Role) -> None:
@@ -110,10 +119,8 @@ async def provide_current_user(request: Request[Any, Any, Any], db_session: Name
     cached = request.state.get(CURRENT_USER_STATE_KEY)
     if cached is not None:
         return await db_session.merge(cached, load=False)
-    user_id = request.session.get(SESSION_USER_KEY)
-    user = await get_user(db_session, int(user_id)) if user_id else None
+    user = await _read_session_user(request, db_session)
     if user is None:
-        request.clear_session()
         raise SignInRequiredError("sign in to continue")
     request.state[CURRENT_USER_STATE_KEY] = user
     return user

@@ -9,9 +9,18 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER
 
 
-def is_htmx(request: Request[Any, Any, Any]) -> bool:
-    """True when htmx sent the request, so a fragment rather than a whole page is expected."""
+def is_htmx_request(request: Request[Any, Any, Any]) -> bool:
+    """True for any request htmx sent, boosted links and forms included."""
     return request.headers.get("hx-request") == "true"
+
+
+def is_boosted(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("hx-boosted") == "true"
+
+
+def is_htmx(request: Request[Any, Any, Any]) -> bool:
+    """True when htmx expects a fragment; a boosted link or form expects the whole page, as without htmx."""
+    return is_htmx_request(request) and not is_boosted(request)
 
 
 def htmx_target(request: Request[Any, Any, Any]) -> str | None:
