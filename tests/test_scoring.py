@@ -164,12 +164,13 @@ def _contributions(**by_feature: float) -> np.ndarray:
 
 
 def test_factors_word_recent_lateness() -> None:
-    facts = CaseFacts(_history([True] * 9 + [False] * 3, 16), dispute_open=True, paper=True, amount_above_usual=False)
+    late_flags = [False] * 4 + [True] * 9 + [False] * 3
+    facts = CaseFacts(_history(late_flags, 16), dispute_open=True, paper=True, amount_above_usual=False)
     contributions = _contributions(recent_share_late=2.0, disputed=1.5, mean_days_late=1.0, paper=0.5)
 
     factors = top_factors(contributions, facts)
 
-    assert factors == ["paid 9 of the last 12 invoices late", "disputed invoice open", "average 12 days late"]
+    assert factors == ["paid 9 of the last 12 invoices late", "disputed invoice open", "average 9 days late"]
 
 
 def test_factors_word_missing_history() -> None:
@@ -182,7 +183,7 @@ def test_factors_word_missing_history() -> None:
 
 
 def test_factors_list_lowering_for_safe_case() -> None:
-    facts = CaseFacts(_history([False] * 12, 0), dispute_open=False, paper=True, amount_above_usual=False)
+    facts = CaseFacts(_history([False] * 14, 0), dispute_open=False, paper=True, amount_above_usual=False)
     contributions = _contributions(recent_share_late=-1.5, disputed=-0.8, paper=0.6, log_amount=-0.1)
 
     factors = top_factors(contributions, facts)
@@ -230,3 +231,12 @@ def test_default_model_matches_constants() -> None:
     features = np.zeros(len(FEATURE_NAMES))
 
     assert model.predict_late(features)[0] == _sigmoid(DEFAULT_INTERCEPT)
+
+
+def test_factors_short_history_said_once() -> None:
+    facts = CaseFacts(_history([True] * 6, 10), dispute_open=False, paper=True, amount_above_usual=True)
+    contributions = _contributions(recent_share_late=2.0, share_late=1.8, mean_days_late=1.0, paper=0.5)
+
+    factors = top_factors(contributions, facts)
+
+    assert factors == ["paid 6 of 6 invoices late", "average 10 days late", "paper billing"]
