@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import click
+from sqlalchemy.engine import make_url
 
 from hub.accounts.cli import user
+from hub.api.cli import token
 from hub.cases.cli import queue
 from hub.cli_support import reports_hub_errors, run_in_session
 from hub.clients.services import add_client
 from hub.demo import demo
 from hub.imports.cli import import_group
 from hub.migrate import upgrade_database
+from hub.privacy.cli import debtor, retention
 from hub.scoring.cli import score
 from hub.settings import Settings
 
@@ -47,8 +50,9 @@ def db() -> None:
 @reports_hub_errors
 def db_upgrade() -> None:
     """Apply every pending migration to HUB_DATABASE_URL."""
-    upgrade_database(Settings.from_env().database_url)
-    click.echo("database is up to date")
+    url = Settings.from_env().database_url
+    upgrade_database(url)
+    click.echo(f"database schema is at the latest migration ({make_url(url).render_as_string()})")
 
 
 @main.group()
@@ -93,4 +97,7 @@ main.add_command(import_group)
 main.add_command(score)
 main.add_command(queue)
 main.add_command(user)
+main.add_command(token)
 main.add_command(demo)
+main.add_command(debtor)
+main.add_command(retention)

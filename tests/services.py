@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 import pytest
 
 SERVICES_REQUIRED = os.environ.get("HUB_TEST_REQUIRE_SERVICES") == "1"
-POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("HUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CHROMIUM_PATH = os.environ.get("HUB_TEST_CHROMIUM", "/usr/bin/chromium")
 
@@ -32,12 +31,6 @@ def is_listening(url: str, default_port: int) -> bool:
             return True
     except OSError:
         return False
-
-
-def require_postgres() -> str:
-    if not is_listening(POSTGRES_URL, 5432):
-        skip_or_fail(f"PostgreSQL is not reachable at {POSTGRES_URL}")
-    return POSTGRES_URL
 
 
 def require_redis() -> str:
