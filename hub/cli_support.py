@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 
 import click
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.db import create_engine, create_session_factory
@@ -36,7 +37,7 @@ def run_in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
 
 
 def reports_hub_errors(command: Callable[P, T]) -> Callable[P, T]:
-    """Turn a HubError into a one-line message on stderr and exit status 1."""
+    """Turn a HubError or a refused database write into a one-line message on stderr and exit status 1."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
@@ -44,8 +45,16 @@ def reports_hub_errors(command: Callable[P, T]) -> Callable[P, T]:
             return command(*args, **kwargs)
         except HubError as error:
             raise click.ClickException(str(error)) from error
+        except IntegrityError as error:
+            raise click.ClickException(integrity_message(error)) from error
 
     return wrapper
+
+
+def integrity_message(error: IntegrityError) -> str:
+    """Describe a write the database refused by its first line, which names the constraint and not the values."""
+    detail = str(error.orig).splitlines()[0] if error.orig is not None else type(error).__name__
+    return f"the database refused the change ({detail}): check the values for repeats and try again"
 
 
 def echo_json(payload: Any) -> None:

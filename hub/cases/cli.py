@@ -18,6 +18,8 @@ from hub.clients.services import get_client_by_slug
 QUEUE_KINDS = ("call", "email", "dispute")
 # Exit status for a queue kind that the CLI accepts but that has no cases to list yet.
 EXIT_QUEUE_UNAVAILABLE = 2
+# The maximum --limit. It keeps the value far inside the 64-bit range of the database's LIMIT.
+MAX_LIMIT_CASES = 10_000
 JSON_KEYS = (
     "case_id",
     "debtor_reference",
@@ -65,7 +67,12 @@ def _echo_table(rows: list[dict[str, object]]) -> None:
 @click.command()
 @click.argument("kind", type=click.Choice(QUEUE_KINDS))
 @click.option("--client", "client_slug", default=None, help="Slug of the client whose queue to print; default: all.")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Maximum number of cases to print.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1, max=MAX_LIMIT_CASES),
+    default=None,
+    help=f"Maximum number of cases to print (1-{MAX_LIMIT_CASES}).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
 @reports_hub_errors
 def queue(kind: str, client_slug: str | None, limit: int | None, as_json: bool) -> None:
