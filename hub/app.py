@@ -14,6 +14,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub.accounts.routes import ROUTES as ACCOUNT_ROUTES
+from hub.admin.routes import ROUTES as ADMIN_ROUTES
 from hub.cases.routes import ROUTES as CASE_ROUTES
 from hub.db import create_engine, create_session_factory
 from hub.interactions.routes import ROUTES as INTERACTION_ROUTES
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *ACCOUNT_ROUTES,
             *CASE_ROUTES,
             *INTERACTION_ROUTES,
+            *ADMIN_ROUTES,
         ],
         dependencies={
             "db_session": Provide(provide_db_session),

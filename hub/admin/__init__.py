@@ -1,0 +1,1 @@
+"""Admin screens: user accounts and client (creditor) settings."""
