@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hub.accounts.routes import ROUTES as ACCOUNT_ROUTES
 from hub.admin.routes import ROUTES as ADMIN_ROUTES
+from hub.api.errors import with_api_errors
+from hub.api.routes import api_openapi_config, create_api_routes
 from hub.cases.routes import ROUTES as CASE_ROUTES
 from hub.db import create_engine, create_session_factory
 from hub.interactions.routes import ROUTES as INTERACTION_ROUTES
@@ -82,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *CASE_ROUTES,
             *INTERACTION_ROUTES,
             *ADMIN_ROUTES,
+            *create_api_routes(),
         ],
         dependencies={
             "db_session": Provide(provide_db_session),
@@ -94,7 +97,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # A before-send hook also reaches 404s for unknown paths, which route middleware never sees.
         before_send=[add_security_headers],
         csrf_config=csrf_config(settings),
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=with_api_errors(EXCEPTION_HANDLERS),
+        openapi_config=api_openapi_config(),
+        include_in_schema=False,
         state=state,
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=configure_template_engine

@@ -1,6 +1,7 @@
 """Import every model module so that ``Base.metadata`` knows all tables."""
 
 from hub.accounts.models import Role, User, user_client
+from hub.accounts.tokens import ApiToken
 from hub.cases.models import Case, CaseStatus, Segment
 from hub.clients.models import Client
 from hub.db import Base
@@ -10,6 +11,7 @@ from hub.interactions.models import CallOutcome, Channel, Direction, Interaction
 from hub.invoices.models import Invoice, Payment
 
 __all__ = [
+    "ApiToken",
     "Base",
     "CallOutcome",
     "Case",

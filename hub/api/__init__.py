@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1, its bearer tokens and the page that manages them."""
