@@ -56,6 +56,9 @@ TOP_LEVEL_KEYS = (
     "currency",
 )
 
+# TOML type of each top-level key; [columns] and [values] are tables, every other key is a string.
+TABLE_KEYS = ("columns", "values")
+
 Flags = tuple[tuple[str, ...], tuple[str, ...]]
 
 
@@ -100,6 +103,7 @@ def load_mapping(path: Path | None) -> Mapping:
 def _build_mapping(source: str, document: dict[str, Any]) -> Mapping:
     stub = Mapping(source=source)
     _reject_unknown(stub, document, TOP_LEVEL_KEYS, "key")
+    _check_types(stub, document)
     return Mapping(
         source=source,
         columns=_read_columns(stub, document.get("columns")),
@@ -116,6 +120,18 @@ def _reject_unknown(mapping: Mapping, table: dict[str, Any], allowed: tuple[str,
     for key in table:
         if key not in allowed:
             raise mapping.fail(f"unknown {what} {key!r}: use one of {', '.join(allowed)}")
+
+
+def _check_types(mapping: Mapping, document: dict[str, Any]) -> None:
+    for key, value in document.items():
+        expected, described = (dict, f"a table such as [{key}]") if key in TABLE_KEYS else (str, "a string")
+        if not isinstance(value, expected):
+            raise mapping.fail(f"{key} = {value!r} must be {described}, not a TOML {_toml_type(value)}")
+
+
+def _toml_type(value: Any) -> str:
+    names = {dict: "table", list: "array", str: "string", bool: "boolean", int: "integer", float: "float"}
+    return names.get(type(value), "date or time")
 
 
 def _read_text(mapping: Mapping, value: Any, key: str) -> str:
