@@ -169,11 +169,15 @@ async def test_import_debtors_upserts_references(session: AsyncSession, client: 
 
     debtors = {debtor.reference: debtor for debtor in await session.scalars(select(Debtor))}
     rejected = {row.line: row.reason for row in summary.rejected}
-    assert sorted(debtors) == ["C-1", "C-2", "C-5"]
+    warnings = {row.line: row.reason for row in summary.warnings}
+    assert sorted(debtors) == ["C-1", "C-2", "C-3", "C-5"]
     assert debtors["C-1"].name == "Ada Jansen"
     assert debtors["C-1"].timezone == "Europe/Amsterdam"
+    assert debtors["C-1"].phone == "+31612345678"
     assert debtors["C-2"].country_code == "US"
-    assert "invalid email address 'carla-at-example'" in rejected[4]
+    assert debtors["C-3"].email is None
+    assert "invalid email address 'carla-at-example'" in warnings[4]
+    assert sorted(rejected) == [5, 6]
     assert "unknown time zone 'Mars/Olympus'" in rejected[5]
     assert "duplicate debtor reference 'C-1': first on line 2" in rejected[6]
 
@@ -187,7 +191,7 @@ async def test_import_debtors_updates_changed_name(session: AsyncSession, client
     summary = await import_table(session, "debtors", "acme", read_table(changed, mapping), mapping)
 
     debtor = await session.scalar(select(Debtor).where(Debtor.reference == "C-2"))
-    assert (summary.inserted, summary.updated, summary.unchanged) == (0, 1, 2)
+    assert (summary.inserted, summary.updated, summary.unchanged) == (0, 1, 3)
     assert debtor is not None
     assert debtor.name == "Robert Smith"
 

@@ -80,7 +80,7 @@ def _print_summary(summary: ImportSummary, as_json: bool) -> None:
         return
     click.echo(summary.as_text())
     if summary.report is not None:
-        click.echo(f"rejected rows with line numbers and reasons: {summary.report}")
+        click.echo(f"rejected rows and warnings, with line numbers and reasons: {summary.report}")
 
 
 @import_group.command("invoices")

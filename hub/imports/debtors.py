@@ -66,7 +66,7 @@ async def import_debtors(
 ) -> ImportSummary:
     """Upsert every valid row of a debtors file and list the rejected rows in the summary."""
     positions = bind_columns(mapping, table.header, "debtors")
-    builder = RecordBuilder(mapping, positions, table.header, client.currency)
+    builder = RecordBuilder(mapping, positions, table.header, client.currency, client.timezone)
     summary = ImportSummary(kind="debtors", client=client.slug, file=str(table.path))
     rows = _parse_rows(table, builder, summary)
     store = DebtorStore(session, client.id)
@@ -86,7 +86,7 @@ def _parse_rows(table: CsvTable, builder: RecordBuilder, summary: ImportSummary)
     for row in table.rows:
         summary.read += 1
         try:
-            builder.check_width(row)
+            builder.check_row(row)
             record = builder.debtor(row)
         except RowError as error:
             summary.reject(row, str(error))
@@ -95,5 +95,6 @@ def _parse_rows(table: CsvTable, builder: RecordBuilder, summary: ImportSummary)
         if first is not None:
             summary.reject(row, f"duplicate debtor reference {record.reference!r}: first on line {first.line}")
             continue
+        summary.warn(row, record.warnings)
         accepted[record.reference] = DebtorRow(row.line, record)
     return list(accepted.values())

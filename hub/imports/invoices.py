@@ -50,7 +50,7 @@ async def import_invoices(
     it, the settled dates are taken as they are.
     """
     positions = bind_columns(mapping, table.header, "invoices")
-    builder = RecordBuilder(mapping, positions, table.header, client.currency)
+    builder = RecordBuilder(mapping, positions, table.header, client.currency, client.timezone)
     summary = ImportSummary(kind="invoices", client=client.slug, file=str(table.path), as_of=as_of)
     rows = _parse_rows(table, builder, as_of, summary)
 
@@ -67,7 +67,7 @@ def _parse_rows(
     for row in table.rows:
         summary.read += 1
         try:
-            builder.check_width(row)
+            builder.check_row(row)
             record = builder.invoice(row)
         except RowError as error:
             summary.reject(row, str(error))
@@ -77,6 +77,7 @@ def _parse_rows(
             summary.reject(row, _duplicate_reason(record, first))
             continue
         first_rows[record.number] = InvoiceRow(row.line, record)
+        summary.warn(row, record.debtor.warnings)
         if as_of is not None and record.issue_date is not None and record.issue_date > as_of:
             # NOTE: an invoice stored by an earlier import with a later as-of date stays as it is.
             summary.not_yet_issued += 1

@@ -11,23 +11,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_name
 
+from hub.imports.cells import check_cell, check_date_order, check_date_range, single_line
+from hub.imports.contacts import normalise_email, normalise_phone, phone_region
 from hub.imports.mapping import Mapping
 from hub.imports.parsing import RowError, parse_amount, parse_date, parse_flag
 from hub.imports.reader import CsvRow
 
 T = TypeVar("T")
 
-# Lengths of the debtor and invoice string columns.
-MAX_LENGTHS = {
-    "debtor_reference": 64,
-    "debtor_name": 200,
-    "email": 254,
-    "phone": 32,
-    "country": 8,
-    "language": 8,
-    "timezone": 64,
-    "invoice_number": 64,
-}
 # Debtor model attributes filled from each mapped field.
 DEBTOR_ATTRIBUTES = {
     "debtor_name": "name",
@@ -45,6 +36,8 @@ class DebtorRecord:
 
     reference: str
     attributes: dict[str, str] = field(default_factory=dict)
+    # Contact values left out because they are invalid, each with the reason.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,18 +55,32 @@ class InvoiceRecord:
 
 
 class RecordBuilder:
-    """Reader of row cells through a mapping whose fields are bound to header positions."""
+    """Reader of row cells through a mapping whose fields are bound to header positions.
 
-    def __init__(self, mapping: Mapping, positions: dict[str, int], header: list[str], currency: str) -> None:
+    ``currency`` is the client's: a case has one currency, so rows in
+    another one are rejected. ``timezone`` is the client's and sets the
+    region of phone numbers written without a country code.
+    """
+
+    def __init__(
+        self, mapping: Mapping, positions: dict[str, int], header: list[str], currency: str, timezone: str | None = None
+    ) -> None:
         self.mapping = mapping
         self.positions = positions
         self.header = header
-        self.default_currency = mapping.currency or currency
+        self.currency = currency
+        self.timezone = timezone
 
-    def check_width(self, row: CsvRow) -> None:
+    def check_row(self, row: CsvRow) -> None:
+        """Raise RowError for a row of the wrong width, a NUL in any cell, or a bad mapped cell."""
         extra = row.values[len(self.header) :]
         if len(row.values) < len(self.header) or any(value.strip() for value in extra):
             raise RowError(f"expected {len(self.header)} fields, found {len(row.values)}")
+        for column, value in zip(self.header, row.values, strict=False):
+            if "\x00" in value:
+                raise RowError(f"NUL character in column {column!r}: remove it from the export")
+        for name, position in self.positions.items():
+            check_cell(self.header[position], name, row.values[position])
 
     def debtor(self, row: CsvRow) -> DebtorRecord:
         reference = self._required_text(row, "debtor_reference")
@@ -84,22 +91,44 @@ class RecordBuilder:
                 attributes[attribute] = value
         _check_language(attributes.get("language"))
         _check_timezone(attributes.get("timezone"))
-        _check_email(attributes.get("email"))
-        return DebtorRecord(reference=reference, attributes=attributes)
+        warnings = self._normalise_contacts(attributes)
+        return DebtorRecord(reference=reference, attributes=attributes, warnings=warnings)
 
     def invoice(self, row: CsvRow) -> InvoiceRecord:
         currency = self._currency(row)
+        debtor = self.debtor(row)
+        number = self._required_text(row, "invoice_number")
+        amount_minor = self._amount(row, currency)
+        due_date = self._required_date(row, "due_date")
+        issue_date = self._optional_date(row, "issue_date")
+        settled_date = self._optional_date(row, "settled_date")
+        check_date_order(issue_date, due_date, settled_date)
         return InvoiceRecord(
-            debtor=self.debtor(row),
-            number=self._required_text(row, "invoice_number"),
+            debtor=debtor,
+            number=number,
             currency=currency,
-            amount_minor=self._amount(row, currency),
-            due_date=self._required_date(row, "due_date"),
-            issue_date=self._optional_date(row, "issue_date"),
-            settled_date=self._optional_date(row, "settled_date"),
+            amount_minor=amount_minor,
+            due_date=due_date,
+            issue_date=issue_date,
+            settled_date=settled_date,
             disputed=bool(self._flag(row, "disputed")),
             paperless=self._flag(row, "paperless"),
         )
+
+    def _normalise_contacts(self, attributes: dict[str, str]) -> tuple[str, ...]:
+        """Store the email as it is and the phone in E.164, leaving out an invalid one with a warning."""
+        region = phone_region(attributes.get("country_code"), attributes.get("timezone"), self.timezone)
+        normalisers = {"email": normalise_email, "phone": lambda value: normalise_phone(value, region)}
+        warnings = []
+        for attribute, normalise in normalisers.items():
+            if attribute not in attributes:
+                continue
+            try:
+                attributes[attribute] = normalise(attributes[attribute])
+            except RowError as error:
+                del attributes[attribute]
+                warnings.append(f"{error}: {attribute} left empty")
+        return tuple(warnings)
 
     def _amount(self, row: CsvRow, currency: str) -> int:
         number_format = self.mapping.number_format
@@ -108,11 +137,7 @@ class RecordBuilder:
     def _text(self, row: CsvRow, name: str) -> str:
         if name not in self.positions:
             return ""
-        value = row.values[self.positions[name]].strip()
-        limit = MAX_LENGTHS.get(name)
-        if limit and len(value) > limit:
-            raise RowError(f"column {self._column(name)!r}: value is longer than {limit} characters")
-        return value
+        return single_line(row.values[self.positions[name]])
 
     def _required_text(self, row: CsvRow, name: str) -> str:
         value = self._text(row, name)
@@ -127,7 +152,7 @@ class RecordBuilder:
             raise RowError(f"column {self._column(name)!r}: {error}") from None
 
     def _required_date(self, row: CsvRow, name: str) -> date:
-        return self._parse(row, name, lambda text: parse_date(text, self.mapping.date_format))
+        return self._parse(row, name, lambda text: check_date_range(parse_date(text, self.mapping.date_format)))
 
     def _optional_date(self, row: CsvRow, name: str) -> date | None:
         if not self._text(row, name):
@@ -143,9 +168,14 @@ class RecordBuilder:
     def _currency(self, row: CsvRow) -> str:
         code = self._text(row, "currency").upper()
         if not code:
-            return self.default_currency
+            return self.currency
         if len(code) != 3 or get_currency_name(code, locale="en") == code:
             raise RowError(f"column {self._column('currency')!r}: unknown currency {code!r}")
+        if code != self.currency:
+            raise RowError(
+                f"currency {code} differs from the client's currency {self.currency}: a case has one currency, "
+                f"so import {code} invoices into a separate client or convert the amounts in the export"
+            )
         return code
 
     def _column(self, name: str) -> str:
@@ -168,8 +198,3 @@ def _check_timezone(timezone: str | None) -> None:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise RowError(f"unknown time zone {timezone!r}: use an IANA name such as Europe/Amsterdam") from None
-
-
-def _check_email(email: str | None) -> None:
-    if email is not None and "@" not in email.strip("@"):
-        raise RowError(f"invalid email address {email!r}")

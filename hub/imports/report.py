@@ -43,6 +43,8 @@ class ImportSummary:
     unchanged: int = 0
     not_yet_issued: int = 0
     rejected: list[RejectedRow] = field(default_factory=list)
+    # Accepted rows with a contact value left out, listed in the report beside the rejected rows.
+    warnings: list[RejectedRow] = field(default_factory=list)
     report: Path | None = None
 
     def count(self, outcome: Outcome) -> None:
@@ -50,6 +52,10 @@ class ImportSummary:
 
     def reject(self, row: CsvRow, reason: str) -> None:
         self.rejected.append(RejectedRow(line=row.line, reason=reason, values=row.values))
+
+    def warn(self, row: CsvRow, reasons: tuple[str, ...]) -> None:
+        for reason in reasons:
+            self.warnings.append(RejectedRow(line=row.line, reason=f"warning: {reason}", values=row.values))
 
     @property
     def changed(self) -> bool:
@@ -67,6 +73,7 @@ class ImportSummary:
             "unchanged": self.unchanged,
             "rejected": len(self.rejected),
             "not_yet_issued": self.not_yet_issued,
+            "warnings": len(self.warnings),
             "report": str(self.report) if self.report else None,
         }
 
@@ -75,6 +82,8 @@ class ImportSummary:
         names = ("read", "inserted", "updated", "unchanged", "rejected")
         if self.kind == "invoices":
             names = (*names, "not_yet_issued")
+        if self.warnings:
+            names = (*names, "warnings")
         line = ", ".join(f"{name} {counts[name]}" for name in names)
         verdict = "" if self.changed else "; nothing changed"
         return f"{self.kind} from {self.file} into client {self.client}: {line}{verdict}"
@@ -87,15 +96,16 @@ def default_report_path(source: Path, now: datetime | None = None) -> Path:
 
 
 def write_rejected_report(summary: ImportSummary, header: list[str], path: Path) -> Path | None:
-    """Write the rejected rows with line number and reason to ``path``, or nothing when no row was rejected."""
-    if not summary.rejected:
+    """Write the rejected rows and the warnings with line number and reason to ``path``, or nothing without either."""
+    if not summary.rejected and not summary.warnings:
         return None
+    listed = sorted((*summary.rejected, *summary.warnings), key=lambda row: row.line)
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["line", "reason", *header])
-        for row in summary.rejected:
+        for row in listed:
             writer.writerow([row.line, row.reason, *row.values])
     summary.report = path
     return path
