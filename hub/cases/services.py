@@ -36,10 +36,16 @@ async def refresh_case_balances(session: AsyncSession, client: Client) -> None:
     """Recompute each case's collectible balance, oldest due date and status from its invoices.
 
     The collectible balance leaves out invoices under an open dispute, since
-    a dispute pauses pressure on the items it covers.
+    a dispute pauses pressure on the items it covers. It is the net of the
+    open items, so credit notes lower it, and a case whose credits exceed its
+    debts gets a negative balance that the call queue leaves out.
+
+    NOTE: invoices in another currency than the client's are left out, because
+    a case has one currency. The importer rejects such rows, so only
+    invoices written by other means can be left out here.
     """
     await ensure_cases(session, client)
-    open_invoices = (Invoice.client_id == client.id) & (Invoice.open_minor != 0)
+    open_invoices = (Invoice.client_id == client.id) & (Invoice.open_minor != 0) & (Invoice.currency == client.currency)
     collectible = (
         select(
             Invoice.debtor_id,

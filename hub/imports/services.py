@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.cases.refresh import refresh_client
+from hub.clients.models import Client
 from hub.clients.services import get_client_by_slug
+from hub.errors import ValidationError
 from hub.imports.batches import BATCH_SIZE_ROWS
+from hub.imports.cells import EARLIEST_DATE
 from hub.imports.debtors import import_debtors
 from hub.imports.invoices import import_invoices
 from hub.imports.mapping import Mapping
@@ -30,16 +34,43 @@ async def import_table(
     """Import ``table`` as debtors or invoices of the client, then refresh its cases.
 
     ``as_of`` is stored as the client's as-of date, the day aging counts
-    from. Rows are committed in batches of ``batch_size`` (see write_in_batches),
-    and the case refresh runs afterwards in the caller's transaction.
+    from. Rows are committed in batches of ``batch_size`` (see write_in_batches).
+    The as-of date and the case refresh are written afterwards in the
+    caller's transaction, so a run that fails leaves the as-of date as it was.
     """
     client = await get_client_by_slug(session, client_slug)
-    if as_of is not None and client.as_of_date != as_of:
-        client.as_of_date = as_of
+    check_as_of(client, as_of)
+    check_mapping_currency(client, mapping)
     if kind == "debtors":
         summary = await import_debtors(session, client, table, mapping, batch_size)
         summary.as_of = as_of
     else:
         summary = await import_invoices(session, client, table, mapping, as_of, batch_size)
+
+    if as_of is not None and client.as_of_date != as_of:
+        client.as_of_date = as_of
     await refresh_client(session, client)
     return summary
+
+
+def check_as_of(client: Client, as_of: date | None) -> None:
+    """Raise ValidationError unless ``as_of`` is between 1900-01-01 and today in the client's time zone."""
+    if as_of is None:
+        return
+    today = datetime.now(ZoneInfo(client.timezone)).date()
+    if as_of > today:
+        raise ValidationError(
+            f"as-of date {as_of} is after today ({today} in {client.timezone}): "
+            "pass the day the export describes, today or earlier"
+        )
+    if as_of < EARLIEST_DATE:
+        raise ValidationError(f"as-of date {as_of} is before {EARLIEST_DATE}: pass the day the export describes")
+
+
+def check_mapping_currency(client: Client, mapping: Mapping) -> None:
+    if mapping.currency is not None and mapping.currency != client.currency:
+        raise ValidationError(
+            f"mapping {mapping.source}: currency {mapping.currency} differs from the currency {client.currency} "
+            f"of client {client.slug}. A case has one currency, so import the file into a {mapping.currency} "
+            "client or convert the amounts in the export"
+        )

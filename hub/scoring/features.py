@@ -219,7 +219,8 @@ def open_item_features(
     Returns a map from invoice id to its features and a snapshot of the
     debtor's history, which the factor wording reads.
     """
-    cutoff = reference + timedelta(days=1)
+    # The exclusive cut-off is the day after ``reference``, except at date.max, which has no next day.
+    cutoff = reference + timedelta(days=1) if reference < date.max else date.max
     result: dict[int, tuple[list[float], PaymentHistory]] = {}
     for record, history in histories_at_cutoffs(records, [(item, cutoff) for item in open_items], reference):
         result[record.id] = (feature_vector(history, record), history)
