@@ -71,8 +71,8 @@
   });
 
   // The CSRF token rotates at sign-in and sign-out. A boosted request swaps only
-  // the body, so anything rendered into the page can hold an old token; the
-  // cookie always holds the current one, so every htmx request sends that.
+  // the body, so a token rendered into the page can be out of date. The cookie
+  // always contains the current token, so every htmx request sends that one.
   function currentCsrfToken() {
     var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
     if (match) {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -33,6 +34,8 @@ from hub.web.htmx import redirect_after_post, render
 from hub.web.security import rotate_csrf_cookie
 from hub.web.sessions import ALL_CLIENTS, SESSION_CLIENT_KEY, new_session
 
+logger = logging.getLogger(__name__)
+
 HOME_URL = "/queues/call"
 PASSWORD_URL = "/account/password"
 INVALID_SIGN_IN_MESSAGE = "Invalid email or password."
@@ -59,6 +62,8 @@ def login_page(next_url: str, email: str = "", error: str | None = None, status_
 
 
 def throttled_login_page(next_url: str, email: str, state: ThrottleState, now: datetime) -> Template:
+    # The log names no email or address, only which throttle applied and until when.
+    logger.info("sign-in throttled by %s limit until %s", state.kind, state.retry_at)
     page = login_page(next_url, email, throttle_message(state, now), HTTP_429_TOO_MANY_REQUESTS)
     page.headers["Retry-After"] = str(state.retry_after_seconds(now))
     return page

@@ -1,6 +1,6 @@
 """Sign-in throttling: a lock per account email and a failure cap per client address.
 
-Counters live in the ``login_throttle`` table, so every app process sees the
+Counters live in the ``login_throttle`` table, so every app process reads the
 same state. The account counter is keyed by the email as typed (normalised),
 not by user id, so an unknown email is counted and locked exactly like a
 known one and the responses never reveal whether an account exists.
@@ -36,7 +36,7 @@ class ThrottleKind(enum.StrEnum):
 
 @dataclass(frozen=True)
 class ThrottleState:
-    """What the sign-in form may do now: ``retry_at`` is set when it must wait."""
+    """Throttle decision for one sign-in attempt: ``retry_at`` is set when the form must wait."""
 
     kind: ThrottleKind | None = None
     retry_at: datetime | None = None

@@ -93,7 +93,7 @@ async def _require_role(connection: ASGIConnection[Any, Any, Any, Any], role: Ro
     if user is None:
         raise SignInRequiredError("sign in to continue")
     if ROLE_RANK[user.role] < ROLE_RANK[role]:
-        raise RoleRequiredError(f"this page needs the {role.value} role; ask an admin if you need it")
+        raise RoleRequiredError(f"this page needs the {role.value} role: ask an admin if you need it")
 
 
 async def requires_supervisor(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
@@ -115,7 +115,7 @@ async def requires_admin(connection: ASGIConnection[Any, Any, Any, Any], handler
 
 
 async def provide_current_user(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> User:
-    """The signed-in user, attached to the request's database session (loaded once per request)."""
+    """Return the signed-in user attached to the request's database session, loaded once per request."""
     cached = request.state.get(CURRENT_USER_STATE_KEY)
     if cached is not None:
         return await db_session.merge(cached, load=False)

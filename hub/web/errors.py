@@ -48,7 +48,7 @@ def error_response(request: Request[Any, Any, Any], status_code: int, message: s
 
 
 def login_url(request: Request[Any, Any, Any], next_url: str) -> str:
-    """Return the sign-in address that comes back to ``next_url`` and says when the session expired."""
+    """Return the sign-in address that comes back to ``next_url`` and marks an expired session."""
     params = {"next": next_url}
     if session_expired(request):
         params["expired"] = "1"

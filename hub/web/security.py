@@ -1,11 +1,11 @@
 """Browser-facing protections: security headers on every response and the CSRF token cookie.
 
 CSRF uses Litestar's signed double-submit cookie. The cookie is readable
-by scripts on purpose: static/app.js copies its current value into the
-``X-CSRFToken`` header of every htmx request, so the header is right even
-after the token rotates at sign-in while the page itself is not reloaded
-(hx-boost swaps only the body). The token is no secret from the page
-anyway, because every form carries it in a hidden field.
+by scripts on purpose. static/app.js copies its current value into the
+``X-CSRFToken`` header of every htmx request, so the header stays right
+after the token rotates at sign-in, even though hx-boost swaps only the
+body and never reloads the page. The token is no secret from the page,
+because every form also carries it in a hidden field.
 """
 
 from __future__ import annotations

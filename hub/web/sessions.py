@@ -1,6 +1,6 @@
 """The encrypted session cookie: its lifetime, rotation on sign-in and what an unreadable cookie means.
 
-A session holds the user id, a random session id and the sign-in time.
+A session contains the user id, a random session id and the sign-in time.
 A cookie that is expired, tampered with or sealed with another secret
 reads as an empty session, and the request is marked so the sign-in
 page can say that the session expired.
