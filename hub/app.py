@@ -17,10 +17,12 @@ from hub.accounts.routes import ROUTES as ACCOUNT_ROUTES
 from hub.admin.routes import ROUTES as ADMIN_ROUTES
 from hub.api.errors import with_api_errors
 from hub.api.routes import api_openapi_config, create_api_routes
+from hub.audit.routes import ROUTES as AUDIT_ROUTES
 from hub.cases.routes import ROUTES as CASE_ROUTES
 from hub.db import create_engine, create_session_factory
 from hub.interactions.routes import ROUTES as INTERACTION_ROUTES
 from hub.jobs import ArqJobRunner, InProcessJobRunner, JobRunner
+from hub.privacy.routes import ROUTES as PRIVACY_ROUTES
 from hub.settings import PROJECT_ROOT, Settings
 from hub.web.auth import EXCLUDE_FROM_AUTH_KEY, provide_client_scope, provide_current_user, requires_sign_in
 from hub.web.errors import EXCEPTION_HANDLERS
@@ -84,6 +86,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *CASE_ROUTES,
             *INTERACTION_ROUTES,
             *ADMIN_ROUTES,
+            *AUDIT_ROUTES,
+            *PRIVACY_ROUTES,
             *create_api_routes(),
         ],
         dependencies={

@@ -71,12 +71,13 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: object) -> None
 
 
 def create_engine(database_url: str) -> AsyncEngine:
+    # hide_parameters keeps bound values (debtor names, amounts) out of SQL logs and error messages.
     if not database_url.startswith("sqlite"):
-        return create_async_engine(database_url, pool_pre_ping=True)
+        return create_async_engine(database_url, pool_pre_ping=True, hide_parameters=True)
     path = database_url.split(":///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(database_url, connect_args={"timeout": 30})
+    engine = create_async_engine(database_url, connect_args={"timeout": 30}, hide_parameters=True)
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     return engine
 

@@ -2,6 +2,7 @@
 
 from hub.accounts.models import Role, User, user_client
 from hub.accounts.tokens import ApiToken
+from hub.audit.models import AuditEvent
 from hub.cases.models import Case, CaseStatus, Segment
 from hub.clients.models import Client
 from hub.db import Base
@@ -9,9 +10,11 @@ from hub.debtors.models import Debtor
 from hub.disputes.models import Dispute, DisputeStatus
 from hub.interactions.models import CallOutcome, Channel, Direction, Interaction
 from hub.invoices.models import Invoice, Payment
+from hub.privacy.models import Erasure, ErasureReason, RetentionPolicy
 
 __all__ = [
     "ApiToken",
+    "AuditEvent",
     "Base",
     "CallOutcome",
     "Case",
@@ -22,9 +25,12 @@ __all__ = [
     "Direction",
     "Dispute",
     "DisputeStatus",
+    "Erasure",
+    "ErasureReason",
     "Interaction",
     "Invoice",
     "Payment",
+    "RetentionPolicy",
     "Role",
     "Segment",
     "User",

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.models import User
 from hub.accounts.scope import Scope
+from hub.audit.services import record_case_viewed
 from hub.cases.models import Segment
 from hub.cases.queue import claim_next_case, count_call_queue, list_call_queue
 from hub.cases.workspace import load_workspace
@@ -157,6 +158,7 @@ async def show_case(
     case_id: FromPath[int],
 ) -> Template:
     context = await workspace_context(db_session, client_scope, case_id, current_user)
+    await record_case_viewed(db_session, current_user, context["case"])
     return render("cases/workspace.html", context)
 
 

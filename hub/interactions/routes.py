@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.models import User
 from hub.accounts.scope import Scope
+from hub.audit.services import record_interaction_created
 from hub.cases.routes import outcome_form_context, workspace_context
 from hub.cases.workspace import get_case
 from hub.errors import ValidationError
@@ -84,6 +85,7 @@ async def submit_call_outcome(
         await db_session.refresh(current_user)
         return await invalid_outcome_response(request, db_session, client_scope, case_id, current_user, values, error)
     await db_session.commit()
+    await record_interaction_created(db_session, current_user, interaction)
 
     if not is_htmx(request):
         return Redirect(path=f"/cases/{case_id}", status_code=HTTP_303_SEE_OTHER)

@@ -1,0 +1,1 @@
+"""Audit log: who viewed or changed which record, stored as ids only."""

@@ -1,0 +1,1 @@
+"""GDPR duties: export of a debtor's data, erasure and retention policies."""
