@@ -60,7 +60,7 @@ async def test_client_list_shows_settings(admin: AsyncTestClient) -> None:
     assert response.status_code == 200
     assert "Acme Wholesale" in response.text
     assert "Europe/Amsterdam" in response.text
-    assert "30 Nov 2026" in response.text
+    assert "2026-11-30" in response.text
 
 
 async def test_client_list_counts_open_cases(admin: AsyncTestClient) -> None:

@@ -99,7 +99,7 @@ async def test_queue_unknown_segment_is_422(client: AsyncTestClient, token: str)
     response = await client.get("/api/v1/queues/call?segment=urgent", headers=bearer(token))
 
     assert response.status_code == 422
-    assert "unknown segment 'urgent'" in response.json()["error"]["fields"]["segment"]
+    assert "Unknown segment 'urgent'" in response.json()["error"]["fields"]["segment"]
 
 
 async def test_queue_limit_out_of_range_is_400(client: AsyncTestClient, token: str) -> None:
@@ -192,14 +192,14 @@ async def test_outcome_missing_date_is_422(client: AsyncTestClient, world: World
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["status"] == 422
-    assert "a next action date is required" in error["fields"]["next_action_on"]
+    assert "A next action date is required" in error["fields"]["next_action_on"]
 
 
 async def test_outcome_unknown_code_is_422(client: AsyncTestClient, world: World, token: str) -> None:
     response = await client.post(case_path(world, "D-200", "/outcomes"), json={"outcome": "x"}, headers=bearer(token))
 
     assert response.status_code == 422
-    assert "unknown call outcome 'x'" in response.json()["error"]["fields"]["outcome"]
+    assert "Unknown call outcome 'x'" in response.json()["error"]["fields"]["outcome"]
 
 
 async def test_outcome_bad_date_is_422(client: AsyncTestClient, world: World, token: str) -> None:

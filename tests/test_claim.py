@@ -244,5 +244,5 @@ async def test_release_outside_scope_is_not_found(session: AsyncSession) -> None
     agent = await add_user(session)
     foreign = await add_case(session, other)
 
-    with pytest.raises(NotFoundError, match=f"case {foreign.id} not found"):
+    with pytest.raises(NotFoundError, match=f"Case {foreign.id} not found"):
         await release_claim(session, Scope.for_client(client.id), foreign.id, agent.id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from hub.accounts.scope import Scope
 from hub.cases.models import Case
 from hub.cases.priority import refresh_priorities
-from hub.cases.queue import claim_next_case, list_call_queue
+from hub.cases.queue import CLAIM_TIMEOUT_SECONDS, claim_next_case, list_call_queue
 from hub.clients.models import Client
 from hub.db import create_session_factory
-from hub.errors import NotFoundError, ValidationError
+from hub.errors import ConflictError, NotFoundError, ValidationError
 from hub.interactions.models import CallOutcome, Channel, Direction, Interaction
-from hub.interactions.services import NOTE_MAX_CHARS, log_call_outcome
+from hub.interactions.services import NEXT_ACTION_MAX_DAYS, NOTE_MAX_CHARS, log_call_outcome
 from tests.queue_factories import AS_OF, NOW, add_case, add_client, add_user
 
 TODAY = AS_OF
@@ -132,12 +132,13 @@ async def test_outcome_rejects_unknown_code(session: AsyncSession, world: World)
     assert "'hung_up'" in raised.value.field_errors["outcome"]
 
 
-@pytest.mark.parametrize("outcome", ["promise_to_pay", "call_back_requested"])
-async def test_outcome_requires_date(session: AsyncSession, world: World, outcome: str) -> None:
+@pytest.mark.parametrize("outcome", [CallOutcome.PROMISE_TO_PAY, CallOutcome.CALL_BACK_REQUESTED])
+async def test_outcome_requires_date(session: AsyncSession, world: World, outcome: CallOutcome) -> None:
     with pytest.raises(ValidationError) as raised:
-        await _log(session, world, outcome=outcome)
+        await _log(session, world, outcome=outcome.value)
 
-    assert outcome in raised.value.field_errors["next_action_on"]
+    message = raised.value.field_errors["next_action_on"]
+    assert message.startswith(f"A next action date is required for {outcome.label}: pick ")
 
 
 async def test_outcome_rejects_past_date(session: AsyncSession, world: World) -> None:
@@ -175,7 +176,101 @@ async def test_outcome_outside_scope_is_not_found(session: AsyncSession, world: 
     other = await add_client(session, "other")
     outsider = Scope.for_client(other.id, user_id=world.user_id)
 
-    with pytest.raises(NotFoundError, match=f"case {world.case.id} not found"):
+    with pytest.raises(NotFoundError, match=f"Case {world.case.id} not found"):
         await log_call_outcome(
             session, outsider, world.case.id, world.user_id, outcome="no_answer", note=None, next_action_on=None
+        )
+
+
+async def test_outcome_rejects_nul_in_note(session: AsyncSession, world: World) -> None:
+    with pytest.raises(ValidationError) as raised:
+        await _log(session, world, note="hello\x00world")
+
+    assert "U+0000" in raised.value.field_errors["note"]
+
+
+async def test_outcome_rejects_control_in_outcome(session: AsyncSession, world: World) -> None:
+    with pytest.raises(ValidationError) as raised:
+        await _log(session, world, outcome="no_answer\x1b")
+
+    assert "U+001B" in raised.value.field_errors["outcome"]
+
+
+async def test_outcome_keeps_tabs_and_newlines(session: AsyncSession, world: World) -> None:
+    interaction = await _log(session, world, note="first\r\n\tsecond")
+
+    assert interaction.note == "first\r\n\tsecond"
+
+
+async def test_outcome_rejects_far_date(session: AsyncSession, world: World) -> None:
+    far = TODAY + timedelta(days=NEXT_ACTION_MAX_DAYS + 1)
+
+    with pytest.raises(ValidationError) as raised:
+        await _log(session, world, outcome="promise_to_pay", next_action_on=far)
+
+    message = raised.value.field_errors["next_action_on"]
+    assert far.isoformat() in message
+    assert (TODAY + timedelta(days=NEXT_ACTION_MAX_DAYS)).isoformat() in message
+
+
+async def test_outcome_rejects_year_9999(session: AsyncSession, world: World) -> None:
+    with pytest.raises(ValidationError) as raised:
+        await _log(session, world, next_action_on=date(9999, 12, 31))
+
+    assert "9999-12-31" in raised.value.field_errors["next_action_on"]
+
+
+async def test_outcome_accepts_date_at_limit(session: AsyncSession, world: World) -> None:
+    latest = TODAY + timedelta(days=NEXT_ACTION_MAX_DAYS)
+
+    interaction = await _log(session, world, outcome="promise_to_pay", next_action_on=latest)
+
+    assert interaction.next_action_on == latest
+
+
+async def _claim_for_other(session: AsyncSession, world: World) -> int:
+    other = await add_user(session, "other@example.com", "Olga Other")
+    await session.commit()
+    await claim_next_case(session, world.scope, other.id, now=NOW)
+    return other.id
+
+
+async def test_outcome_on_claimed_case_conflicts(session: AsyncSession, world: World) -> None:
+    await _claim_for_other(session, world)
+
+    with pytest.raises(ConflictError) as raised:
+        await _log(session, world, now=NOW)
+
+    assert str(raised.value) == (
+        f"Case {world.case.id} is being worked by Olga Other until 12:15 UTC: "
+        "take another case from the queue, or try again after that time."
+    )
+
+
+async def test_outcome_conflict_keeps_claim(session: AsyncSession, world: World) -> None:
+    other_id = await _claim_for_other(session, world)
+    case_id = world.case.id
+
+    with pytest.raises(ConflictError):
+        await _log(session, world, now=NOW)
+    await session.rollback()
+
+    stored = await session.get_one(Case, case_id, populate_existing=True)
+    assert stored.claimed_by_id == other_id
+    assert await session.scalar(select(func.count()).select_from(Interaction)) == 0
+
+
+async def test_outcome_after_claim_lapses(session: AsyncSession, world: World) -> None:
+    await _claim_for_other(session, world)
+    later = NOW + timedelta(seconds=CLAIM_TIMEOUT_SECONDS + 1)
+
+    interaction = await _log(session, world, now=later)
+
+    assert interaction.case_id == world.case.id
+
+
+async def test_outcome_huge_case_id_not_found(session: AsyncSession, world: World) -> None:
+    with pytest.raises(NotFoundError, match=f"Case {2**63} not found"):
+        await log_call_outcome(
+            session, world.scope, 2**63, world.user_id, outcome="no_answer", note=None, next_action_on=None
         )

@@ -82,14 +82,38 @@ async def test_timeline_names_call_agent(session: AsyncSession) -> None:
     assert call.detail == "Promised Friday"
 
 
-async def test_timeline_dates_payment_in_client_zone(session: AsyncSession) -> None:
+async def test_timeline_payment_is_date_only(session: AsyncSession) -> None:
     scope, case_id = await _timeline_world(session)
 
     payment = next(entry for entry in await list_timeline(session, scope, case_id) if entry.kind == "payment")
 
-    # Midnight on 7 March in Amsterdam (UTC+1) is 23:00 UTC on 6 March.
-    assert payment.at == datetime(2026, 3, 6, 23, 0, tzinfo=UTC)
+    # The client is in Amsterdam (UTC+1), and the payment still keeps its own day, 7 March.
+    assert payment.at == datetime(2026, 3, 7, 0, 0, tzinfo=UTC)
+    assert payment.date_only is True
     assert payment.title == "Payment of €1,234.56 received"
+    assert payment.detail is not None
+    assert payment.detail.startswith("Against invoice ")
+
+
+async def test_timeline_live_dispute_has_time(session: AsyncSession) -> None:
+    scope, case_id = await _timeline_world(session)
+
+    disputes = [entry for entry in await list_timeline(session, scope, case_id) if entry.kind == "dispute"]
+
+    assert [entry.date_only for entry in disputes] == [False, False]
+
+
+async def test_timeline_imported_dispute_date_only(session: AsyncSession) -> None:
+    scope, case_id = await _timeline_world(session)
+    dispute = await session.scalar(select(Dispute))
+    assert dispute is not None
+    dispute.opened_at = datetime(2026, 3, 1, tzinfo=UTC)
+    await session.flush()
+
+    timeline = await list_timeline(session, scope, case_id)
+
+    opened = next(entry for entry in timeline if entry.title.startswith("Dispute opened"))
+    assert opened.date_only is True
 
 
 async def test_timeline_shows_dispute_resolution(session: AsyncSession) -> None:
@@ -113,5 +137,5 @@ async def test_timeline_outside_scope_is_not_found(session: AsyncSession) -> Non
     _, case_id = await _timeline_world(session)
     other = await add_client(session, "other")
 
-    with pytest.raises(NotFoundError, match=f"case {case_id} not found"):
+    with pytest.raises(NotFoundError, match=f"Case {case_id} not found"):
         await list_timeline(session, Scope.for_client(other.id), case_id)

@@ -153,7 +153,7 @@ async def test_queue_rejects_client_outside_scope(session: AsyncSession) -> None
     other = await add_client(session, "other")
     await add_case(session, other)
 
-    with pytest.raises(NotFoundError, match=f"client {other.id} not found"):
+    with pytest.raises(NotFoundError, match=f"Client {other.id} not found"):
         await list_call_queue(session, Scope.for_client(client.id), client_id=other.id, now=NOW)
 
 

@@ -107,7 +107,7 @@ async def take_next_claim(
 ) -> Claim | None:
     """Claim the top workable case for ``user_id`` and commit; return None when the queue is empty.
 
-    A user holds at most one live claim. One who already has an unexpired
+    A user has at most one live claim. One who already has an unexpired
     claim on a due case in ``scope`` gets that case back with its claim
     extended, whatever the client and segment filters, so pressing "next"
     again cannot skip a case. Claims expire after CLAIM_TIMEOUT_SECONDS.
@@ -144,16 +144,16 @@ async def claim_next_case(
 async def get_case_in_scope(session: AsyncSession, scope: Scope, case_id: int, *, for_update: bool = False) -> Case:
     """Return the case, or raise NotFoundError when it does not exist or lies outside ``scope``."""
     if not is_row_id(case_id):
-        raise NotFoundError(f"case {case_id} not found")
+        raise NotFoundError(f"Case {case_id} not found: it does not exist or belongs to a client you do not work on.")
     query = select(Case).where(Case.id == case_id, Case.client_id.in_(scope.client_ids))
     case = await session.scalar(query.with_for_update() if for_update else query)
     if case is None:
-        raise NotFoundError(f"case {case_id} not found")
+        raise NotFoundError(f"Case {case_id} not found: it does not exist or belongs to a client you do not work on.")
     return case
 
 
 async def find_claim_holder(session: AsyncSession, case: Case, *, now: datetime | None = None) -> ClaimHolder | None:
-    """Return who holds an unexpired claim on ``case``, or None when nobody does."""
+    """Return the user with an unexpired claim on ``case``, or None when the case is not claimed."""
     claimer_id = active_claimer_id(case, utc_now(now))
     if claimer_id is None or case.claimed_until is None:
         return None

@@ -69,8 +69,9 @@ class QueueEntry:
     days_past_due: int | None
     next_action_on: date | None
     promise_due_on: date | None
+    # Whether the debtor has a phone number on file, so the row can offer a call.
     has_phone: bool = False
-    # The user holding an unexpired claim on the case, if any.
+    # Id of the user with an unexpired claim on the case, or None.
     claimed_by_id: int | None = None
 
 

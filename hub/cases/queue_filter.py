@@ -29,7 +29,7 @@ class QueueFilter:
     def narrowed(self, client_id: int | None, segment: str | None) -> QueueFilter:
         """Return this filter limited to one client of the scope and one segment, when given."""
         if client_id is not None and client_id not in self.client_ids:
-            raise NotFoundError(f"client {client_id} not found")
+            raise NotFoundError(f"Client {client_id} not found among the clients you work on.")
         client_ids = frozenset({client_id}) if client_id is not None else self.client_ids
         return replace(self, client_ids=client_ids, segment=parse_segment(segment))
 
@@ -83,7 +83,7 @@ def parse_segment(segment: str | None) -> Segment | None:
         return Segment(segment)
     except ValueError:
         choices = ", ".join(s.value for s in Segment)
-        message = f"unknown segment {segment!r}: use one of {choices}"
+        message = f"Unknown segment {segment!r}: use one of {choices}."
         raise ValidationError(message, {"segment": message}) from None
 
 

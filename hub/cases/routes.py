@@ -9,26 +9,33 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER
+from litestar.status_codes import HTTP_301_MOVED_PERMANENTLY, HTTP_303_SEE_OTHER
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.models import User
 from hub.accounts.scope import Scope
 from hub.audit.services import record_case_viewed
+from hub.cases.claims import Claim, release_claim, take_next_claim
 from hub.cases.models import Segment
-from hub.cases.queue import claim_next_case, count_call_queue, list_call_queue
-from hub.cases.workspace import load_workspace
+from hub.cases.queue import count_call_queue, list_call_queue
+from hub.cases.workspace import Workspace, load_workspace
 from hub.clients.models import Client
 from hub.errors import NotFoundError, ValidationError
 from hub.interactions.models import CallOutcome
-from hub.interactions.services import list_timeline
+from hub.interactions.timeline import list_timeline
+from hub.text import require_plain_text
 from hub.web.htmx import htmx_target, is_htmx, redirect_after_post, render
+from hub.web.ids import is_row_id, require_row_ids
 from hub.web.sessions import remembered_client_slug
+from hub.web.templating import format_clock
 
 QUEUE_URL = "/queues/call"
 QUEUE_PAGE_SIZE = 100
 QUEUE_RESULTS_ID = "queue-results"
+# The ?from= value of a workspace opened by "Next case": a new claim, or the case the user already held.
+FROM_NEXT = "next"
+FROM_HELD = "held"
 
 
 async def list_scope_clients(session: AsyncSession, scope: Scope) -> list[Client]:
@@ -40,13 +47,15 @@ def resolve_filters(
     clients: list[Client], client_slug: str | None, segment: str | None
 ) -> tuple[Client | None, str | None]:
     """Turn the queue's query parameters into a client in scope and a segment; empty means no filter."""
+    require_plain_text("client", "Client", client_slug)
+    require_plain_text("segment", "Segment", segment)
     if segment and segment not in {member.value for member in Segment}:
-        raise ValidationError(f"unknown segment {segment!r}: use high, medium or low")
+        raise ValidationError(f"Unknown segment {segment!r}: use high, medium or low.")
     if not client_slug:
         return None, segment or None
     client = next((client for client in clients if client.slug == client_slug), None)
     if client is None:
-        raise NotFoundError(f"client {client_slug!r} not found among the clients you work on")
+        raise NotFoundError(f"Client {client_slug!r} not found among the clients you work on: pick one from the list.")
     return client, segment or None
 
 
@@ -61,6 +70,12 @@ def show_home() -> Redirect:
     return Redirect(path=QUEUE_URL, status_code=HTTP_303_SEE_OTHER)
 
 
+@get("/favicon.ico", exclude_from_auth=True, sync_to_thread=False)
+def show_favicon() -> Redirect:
+    # Browsers ask for /favicon.ico on their own; the icon itself is a vendored SVG.
+    return Redirect(path="/static/favicon.svg", status_code=HTTP_301_MOVED_PERMANENTLY)
+
+
 @get(QUEUE_URL)
 async def show_call_queue(
     request: Request[Any, Any, Any],
@@ -70,6 +85,7 @@ async def show_call_queue(
     client_slug: Annotated[str | None, QueryParameter(name="client")] = None,
     segment: FromQuery[str | None] = None,
     notice: FromQuery[str | None] = None,
+    released: FromQuery[int | None] = None,
 ) -> Template:
     clients = await list_scope_clients(db_session, client_scope)
     if client_slug is None:
@@ -91,6 +107,7 @@ async def show_call_queue(
         "entries": entries,
         "counts": counts,
         "queue_empty": notice == "empty",
+        "released_case_id": released if released is not None and is_row_id(released) else None,
     }
     # Vary keeps a browser cache from serving the table fragment for a full page load.
     headers = {"Vary": "HX-Request"}
@@ -110,21 +127,35 @@ async def take_next_case(
     clients = await list_scope_clients(db_session, client_scope)
     client, segment = resolve_filters(clients, str(form.get("client", "")), str(form.get("segment", "")))
     client_id = client.id if client else None
-    case_id = await claim_next_case(db_session, client_scope, current_user.id, client_id=client_id, segment=segment)
+    claim = await take_next_claim(db_session, client_scope, current_user.id, client_id=client_id, segment=segment)
     await db_session.commit()
 
-    if case_id is not None:
-        return redirect_after_post(request, f"/cases/{case_id}")
+    if claim is not None:
+        return redirect_after_post(request, claimed_case_url(claim))
     if not is_htmx(request):
         return Redirect(path=queue_url(client, segment, notice="empty"), status_code=HTTP_303_SEE_OTHER)
     counts = await count_call_queue(db_session, client_scope, client_id=client_id, segment=segment)
     return render("cases/_queue_empty.html", {"counts": counts})
 
 
+def claimed_case_url(claim: Claim) -> str:
+    origin = FROM_HELD if claim.already_held else FROM_NEXT
+    return f"/cases/{claim.case_id}?{urlencode({'from': origin})}"
+
+
 def outcome_form_context(
-    case_id: int, values: dict[str, str] | None = None, error: ValidationError | None = None
+    case_id: int,
+    values: dict[str, str] | None = None,
+    error: ValidationError | None = None,
+    *,
+    locked_reason: str | None = None,
+    autofocus: bool = False,
 ) -> dict[str, Any]:
-    """Context of the call outcome form: choices, the values to show again and the errors per field."""
+    """Context of the call outcome form: choices, the values to show again and the errors per field.
+
+    ``locked_reason`` disables the form and is shown as the reason; ``autofocus`` puts the
+    focus on the outcome select when the page loads.
+    """
     field_errors = dict(error.field_errors) if error else {}
     if error and not field_errors:
         field_errors["form"] = str(error)
@@ -133,33 +164,69 @@ def outcome_form_context(
         "outcomes": list(CallOutcome),
         "values": values or {"outcome": "", "note": "", "next_action_on": ""},
         "errors": field_errors,
+        "locked_reason": locked_reason,
+        "autofocus": autofocus and locked_reason is None,
     }
 
 
+def claim_lock_reason(workspace: Workspace, current_user: User) -> str | None:
+    """Return why the outcome form is disabled (another user has an unexpired claim), or None."""
+    claim = workspace.claim
+    if claim is None or claim.user_id == current_user.id:
+        return None
+    until = format_clock(claim.until)
+    return f"Claimed by {claim.name} until {until}: log an outcome once they release the case or the claim lapses."
+
+
 async def workspace_context(
-    session: AsyncSession, scope: Scope, case_id: int, current_user: User, form: dict[str, Any] | None = None
+    session: AsyncSession,
+    scope: Scope,
+    case_id: int,
+    current_user: User,
+    form: dict[str, Any] | None = None,
+    *,
+    origin: str | None = None,
 ) -> dict[str, Any]:
+    """Context of the workspace page; ``origin`` is the ?from= value when "Next case" opened it."""
     workspace = await load_workspace(session, scope, case_id)
     timeline = await list_timeline(session, scope, case_id)
+    locked_reason = claim_lock_reason(workspace, current_user)
+    held_by_me = workspace.claim is not None and workspace.claim.user_id == current_user.id
+    opened_by_next = origin in {FROM_NEXT, FROM_HELD}
     return {
         "current_user": current_user,
         "workspace": workspace,
         "case": workspace.case,
         "timeline": timeline,
-        "form": form or outcome_form_context(case_id),
+        "held_by_me": held_by_me,
+        "still_held_notice": origin == FROM_HELD and held_by_me,
+        "form": form or outcome_form_context(case_id, locked_reason=locked_reason, autofocus=opened_by_next),
     }
 
 
-@get("/cases/{case_id:int}")
+@get("/cases/{case_id:int}", guards=[require_row_ids])
 async def show_case(
     db_session: NamedDependency[AsyncSession],
     client_scope: NamedDependency[Scope],
     current_user: NamedDependency[User],
     case_id: FromPath[int],
+    origin: Annotated[str | None, QueryParameter(name="from")] = None,
 ) -> Template:
-    context = await workspace_context(db_session, client_scope, case_id, current_user)
+    context = await workspace_context(db_session, client_scope, case_id, current_user, origin=origin)
     await record_case_viewed(db_session, current_user, context["case"])
     return render("cases/workspace.html", context)
 
 
-ROUTES = [show_home, show_call_queue, take_next_case, show_case]
+@post("/cases/{case_id:int}/release", guards=[require_row_ids])
+async def release_case(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    client_scope: NamedDependency[Scope],
+    current_user: NamedDependency[User],
+    case_id: FromPath[int],
+) -> Response[Any]:
+    await release_claim(db_session, client_scope, case_id, current_user.id)
+    return redirect_after_post(request, f"{QUEUE_URL}?{urlencode({'released': case_id})}")
+
+
+ROUTES = [show_home, show_favicon, show_call_queue, take_next_case, show_case, release_case]

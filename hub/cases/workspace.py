@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.scope import Scope
+from hub.cases.claims import ClaimHolder, find_claim_holder
 from hub.cases.models import Case
 from hub.clients.models import Client
 from hub.clients.services import reference_date
@@ -16,6 +17,7 @@ from hub.debtors.models import Debtor
 from hub.disputes.models import OPEN_DISPUTE_STATUSES, Dispute
 from hub.errors import NotFoundError
 from hub.invoices.models import Invoice
+from hub.web.ids import is_row_id
 
 # Aging buckets by days past due, counted from the client's reference date.
 AGING_BUCKETS = ("current", "1-30", "31-60", "61-90", "over 90")
@@ -64,13 +66,22 @@ class Workspace:
     open_invoices: list[InvoiceLine]
     settled_invoices: list[InvoiceLine]
     buckets: list[BucketTotal]
+    # The user with an unexpired claim on the case when the page was loaded.
+    claim: ClaimHolder | None = None
+
+    @property
+    def disputed_minor(self) -> int:
+        """Open amount of invoices under open dispute, which the case balance leaves out while dunning is paused."""
+        return sum(line.open_minor for line in self.open_invoices if line.disputed)
 
 
 async def get_case(session: AsyncSession, scope: Scope, case_id: int) -> Case:
     """Return the case if it belongs to a client in ``scope``; otherwise raise NotFoundError."""
+    if not is_row_id(case_id):
+        raise NotFoundError(f"Case {case_id} not found: it does not exist or belongs to a client you do not work on.")
     case = await session.scalar(select(Case).where(Case.id == case_id, Case.client_id.in_(scope.client_ids)))
     if case is None:
-        raise NotFoundError(f"case {case_id} not found: it does not exist or belongs to a client you do not work on")
+        raise NotFoundError(f"Case {case_id} not found: it does not exist or belongs to a client you do not work on.")
     return case
 
 
@@ -127,4 +138,6 @@ async def load_workspace(session: AsyncSession, scope: Scope, case_id: int) -> W
     lines = [_invoice_line(invoice, today, disputed) for invoice in invoices]
     open_lines = [line for line in lines if line.open_minor != 0]
     settled_lines = [line for line in reversed(lines) if line.open_minor == 0]
-    return Workspace(case, client, debtor, today, open_lines, settled_lines, summarise_buckets(open_lines))
+    buckets = summarise_buckets(open_lines)
+    claim = await find_claim_holder(session, case)
+    return Workspace(case, client, debtor, today, open_lines, settled_lines, buckets, claim)

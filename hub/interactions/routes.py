@@ -19,19 +19,23 @@ from hub.cases.routes import outcome_form_context, workspace_context
 from hub.cases.workspace import get_case
 from hub.errors import ValidationError
 from hub.interactions.models import CallOutcome
-from hub.interactions.services import list_timeline, log_call_outcome
+from hub.interactions.services import log_call_outcome
+from hub.interactions.timeline import list_timeline
+from hub.text import require_plain_text
 from hub.web.htmx import is_htmx, render
+from hub.web.ids import require_row_ids
 
 OUTCOME_FIELDS = ("outcome", "note", "next_action_on")
 
 
 def parse_next_action_on(value: str) -> date | None:
+    require_plain_text("next_action_on", "Next action date", value)
     if not value:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        message = f"invalid next action date {value!r}: use YYYY-MM-DD, for example 2026-12-31"
+        message = f"Invalid next action date {value!r}: use YYYY-MM-DD, for example 2026-12-31."
         raise ValidationError(message, {"next_action_on": message}) from None
 
 
@@ -58,7 +62,7 @@ async def invalid_outcome_response(
     return render("cases/workspace.html", context, status_code=HTTP_422_UNPROCESSABLE_ENTITY)
 
 
-@post("/cases/{case_id:int}/outcomes")
+@post("/cases/{case_id:int}/outcomes", guards=[require_row_ids])
 async def submit_call_outcome(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],

@@ -26,11 +26,11 @@ def is_row_id(value: int) -> bool:
 def require_row_id(value: int, noun: str) -> None:
     """Raise NotFoundError naming ``noun`` when ``value`` cannot be a row id."""
     if not is_row_id(value):
-        raise NotFoundError(f"{noun} {value} not found")
+        raise NotFoundError(f"{noun.capitalize()} {value} not found.")
 
 
 def require_row_ids(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
-    """Guard: answer 404 when an integer path parameter ending in ``_id`` cannot be a row id.
+    """Raise NotFoundError (404) when an integer path parameter ending in ``_id`` cannot be a row id.
 
     Add it to a handler's ``guards`` (or to the app's) so every ``{x_id:int}``
     parameter is checked before the handler queries the database.

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from babel.dates import format_date
 from babel.numbers import format_currency, get_currency_precision
 from litestar.plugins.jinja import JinjaTemplateEngine
 
@@ -22,16 +21,26 @@ def format_money(amount_minor: int | None, currency: str) -> str:
 
 
 def format_day(value: date | datetime | None) -> str:
+    """Format a day as ISO 8601 (2026-08-26), the one date format of every page; a datetime gives its UTC day."""
     if value is None:
         return ""
-    return format_date(value, format="d MMM yyyy", locale=UI_LOCALE)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).date().isoformat()
+    return value.isoformat()
+
+
+def format_clock(value: datetime | None) -> str:
+    """Format the UTC time of day of a timestamp, marked UTC (14:05 UTC)."""
+    if value is None:
+        return ""
+    return f"{value.astimezone(UTC):%H:%M} UTC"
 
 
 def format_timestamp(value: datetime | None) -> str:
-    """Format a UTC timestamp as day and time, marked UTC."""
+    """Format a timestamp as its UTC day and time, marked UTC (2026-08-26 14:05 UTC)."""
     if value is None:
         return ""
-    return f"{format_day(value)} {value:%H:%M} UTC"
+    return f"{format_day(value)} {format_clock(value)}"
 
 
 def format_days(count: int | None) -> str:
@@ -46,3 +55,4 @@ def configure_template_engine(engine: JinjaTemplateEngine) -> None:
     filters["day"] = format_day
     filters["timestamp"] = format_timestamp
     filters["days"] = format_days
+    filters["clock"] = format_clock
