@@ -113,14 +113,23 @@ def test_next_case_button_opens_workspace(live_server: LiveServer, browser: Brow
 
     page.click("#next-case")
 
-    page.wait_for_url(case_url(live_server, "D-100"))
+    page.wait_for_url(f"{case_url(live_server, 'D-100')}?from=next")
     expect(page.locator("h1")).to_contain_text("Harbour Foods Ltd")
+
+
+def test_next_case_focuses_outcome(live_server: LiveServer, browser: Browser) -> None:
+    page = signed_in_page(browser, live_server)
+
+    page.click("#next-case")
+
+    page.wait_for_url(f"{case_url(live_server, 'D-100')}?from=next")
+    expect(page.locator("#outcome")).to_be_focused()
 
 
 def test_outcome_updates_timeline_in_place(live_server: LiveServer, browser: Browser) -> None:
     page = signed_in_page(browser, live_server)
     page.click("#next-case")
-    page.wait_for_url(case_url(live_server, "D-100"))
+    page.wait_for_url(f"{case_url(live_server, 'D-100')}?from=next")
     page.evaluate("window.hubMarker = 'still here'")
 
     page.select_option("#outcome", "no_answer")
@@ -142,7 +151,7 @@ def test_outcome_error_shows_next_to_field(live_server: LiveServer, browser: Bro
     page.fill("#note", "Promised to pay soon")
     page.click("#outcome-form button[type=submit]")
 
-    expect(page.locator("#next-action-error")).to_contain_text("a next action date is required")
+    expect(page.locator("#next-action-error")).to_contain_text("A next action date is required for Promise to pay")
     assert page.input_value("#note") == "Promised to pay soon"
     assert page.evaluate("window.hubMarker") == "still here"
 
@@ -154,7 +163,7 @@ def test_n_key_takes_next_case(live_server: LiveServer, browser: Browser) -> Non
 
     page.keyboard.press("n")
 
-    page.wait_for_url(case_url(live_server, "D-300"))
+    page.wait_for_url(f"{case_url(live_server, 'D-300')}?from=next")
 
 
 def test_filter_keeps_a_real_url(live_server: LiveServer, browser: Browser) -> None:

@@ -86,7 +86,7 @@ async def test_queue_rejects_unknown_segment(client: AsyncTestClient) -> None:
     response = await client.get("/queues/call?segment=purple")
 
     assert response.status_code == 422
-    assert "unknown segment &#39;purple&#39;" in response.text
+    assert "Unknown segment &#39;purple&#39;" in response.text
 
 
 async def test_queue_client_filter_outside_scope_is_404(client: AsyncTestClient) -> None:
@@ -111,7 +111,7 @@ async def test_next_case_claims_and_redirects(client: AsyncTestClient, world: Wo
 
     case_id = world.cases["D-100"].id
     assert response.status_code == 303
-    assert response.headers["location"] == f"/cases/{case_id}"
+    assert response.headers["location"] == f"/cases/{case_id}?from=next"
     claimed_by = await session.scalar(select(Case.claimed_by_id).where(Case.id == case_id))
     assert claimed_by == world.agent.id
 
@@ -122,7 +122,7 @@ async def test_next_case_htmx_uses_hx_redirect(client: AsyncTestClient, world: W
     response = await client.post("/queues/call/next", data={"segment": "low"}, headers=htmx_headers(client))
 
     assert response.status_code == 200
-    assert response.headers["hx-redirect"] == f"/cases/{world.cases['D-300'].id}"
+    assert response.headers["hx-redirect"] == f"/cases/{world.cases['D-300'].id}?from=next"
 
 
 async def claim_for_admin(session: AsyncSession, world: World, reference: str) -> None:
@@ -165,3 +165,127 @@ async def test_queue_counts_claims_by_others(client: AsyncTestClient, world: Wor
 
     assert count_of(response.text, "Claimed by others") == "1"
     assert debtor_order(response.text) == ["D-100", "D-300"]
+
+
+async def press_next(client: AsyncTestClient) -> str:
+    response = await client.post("/queues/call/next", headers=csrf_headers(client), follow_redirects=False)
+    return response.headers["location"]
+
+
+async def test_next_case_again_returns_held_case(client: AsyncTestClient, world: World) -> None:
+    await client.get("/queues/call")
+    case_id = world.cases["D-100"].id
+
+    first = await press_next(client)
+    second = await press_next(client)
+
+    assert first == f"/cases/{case_id}?from=next"
+    assert second == f"/cases/{case_id}?from=held"
+
+
+async def test_held_case_page_shows_notice(client: AsyncTestClient, world: World) -> None:
+    await client.get("/queues/call")
+    await press_next(client)
+
+    response = await client.get(await press_next(client))
+
+    case_id = world.cases["D-100"].id
+    assert f"You still hold case {case_id}: log an outcome or release it." in response.text
+
+
+async def test_held_notice_needs_live_claim(client: AsyncTestClient, world: World) -> None:
+    response = await client.get(f"/cases/{world.cases['D-100'].id}?from=held")
+
+    assert "You still hold case" not in response.text
+
+
+async def test_queue_marks_my_claim(client: AsyncTestClient, world: World) -> None:
+    await client.get("/queues/call")
+    await press_next(client)
+
+    response = await client.get("/queues/call")
+
+    rows = re.findall(r'<tr class="is-mine">.*?<span class="ref">(D-\d+)</span>', response.text, re.DOTALL)
+    assert rows == ["D-100"]
+    assert response.text.count('<span class="badge yours"') == 1
+
+
+async def test_release_case_clears_claim(client: AsyncTestClient, world: World, session: AsyncSession) -> None:
+    await client.get("/queues/call")
+    await press_next(client)
+    case_id = world.cases["D-100"].id
+
+    response = await client.post(f"/cases/{case_id}/release", headers=csrf_headers(client), follow_redirects=False)
+
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/queues/call?released={case_id}"
+    assert await session.scalar(select(Case.claimed_by_id).where(Case.id == case_id)) is None
+
+
+async def test_release_htmx_uses_hx_redirect(client: AsyncTestClient, world: World) -> None:
+    await client.get("/queues/call")
+    case_id = world.cases["D-100"].id
+
+    response = await client.post(f"/cases/{case_id}/release", headers=htmx_headers(client))
+
+    assert response.status_code == 200
+    assert response.headers["hx-redirect"] == f"/queues/call?released={case_id}"
+
+
+async def test_release_keeps_other_users_claim(client: AsyncTestClient, world: World, session: AsyncSession) -> None:
+    await claim_for_admin(session, world, "D-200")
+    await client.get("/queues/call")
+    case_id, admin_id = world.cases["D-200"].id, world.admin.id
+
+    await client.post(f"/cases/{case_id}/release", headers=csrf_headers(client))
+
+    session.expire_all()
+    assert await session.scalar(select(Case.claimed_by_id).where(Case.id == case_id)) == admin_id
+
+
+async def test_queue_shows_released_notice(client: AsyncTestClient, world: World) -> None:
+    case_id = world.cases["D-100"].id
+
+    response = await client.get(f"/queues/call?released={case_id}")
+
+    assert f"Case {case_id} released: it is back in the queue for any agent." in response.text
+
+
+def next_action_cell(html: str, reference: str) -> str:
+    row = re.search(rf'<span class="ref">{reference}</span>.*?</tr>', html, re.DOTALL)
+    assert row is not None, reference
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.DOTALL)
+    return re.sub(r"\s+", " ", cells[-1]).strip()
+
+
+async def test_queue_next_action_needs_phone(client: AsyncTestClient, world: World, session: AsyncSession) -> None:
+    world.debtors["D-200"].phone = None
+    await session.commit()
+
+    response = await client.get("/queues/call")
+
+    assert next_action_cell(response.text, "D-100") == "Call"
+    assert next_action_cell(response.text, "D-200") == '<span class="muted">No phone</span>'
+
+
+async def test_queue_current_case_not_due(client: AsyncTestClient, world: World, session: AsyncSession) -> None:
+    case = world.cases["D-300"]
+    case.oldest_due_date = world.client.as_of_date + timedelta(days=5)  # type: ignore[operator]
+    await session.commit()
+
+    response = await client.get("/queues/call")
+
+    row = re.search(r'<span class="ref">D-300</span>.*?</tr>', response.text, re.DOTALL)
+    assert row is not None
+    assert '<td class="num"><span class="muted">not due</span></td>' in row.group(0)
+
+
+async def test_favicon_redirects_to_svg(database_url: str, engine: AsyncEngine, world: World) -> None:
+    async with AsyncTestClient(app=web_app(database_url), base_url="http://testserver.local") as anonymous:
+        redirect = await anonymous.get("/favicon.ico", follow_redirects=False)
+        icon = await anonymous.get("/static/favicon.svg")
+
+    assert redirect.status_code == 301
+    assert redirect.headers["location"] == "/static/favicon.svg"
+    assert icon.status_code == 200
+    assert icon.text.startswith("<svg")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from hub.interactions.models import CallOutcome, Interaction
+from hub.invoices.models import Payment
 from tests.factories import World, build_world, csrf_headers, htmx_headers, sign_in, web_app
 
 
@@ -97,7 +98,7 @@ async def test_workspace_of_other_client_is_404(client: AsyncTestClient, world: 
     response = await client.get(case_url(world, "D-900"))
 
     assert response.status_code == 404
-    assert f"case {world.cases['D-900'].id} not found" in response.text
+    assert f"Case {world.cases['D-900'].id} not found" in response.text
 
 
 async def test_workspace_404_fragment_for_htmx(client: AsyncTestClient, world: World) -> None:
@@ -164,7 +165,7 @@ async def test_outcome_invalid_returns_form_422(client: AsyncTestClient, world: 
 
     assert response.status_code == 422
     assert response.headers["hx-retarget"] == "#outcome-form"
-    assert "unknown call outcome &#39;hung_up&#39;" in response.text
+    assert "Unknown call outcome &#39;hung_up&#39;" in response.text
     assert 'id="outcome-error"' in response.text
     assert "keep this note</textarea>" in response.text
 
@@ -176,7 +177,7 @@ async def test_outcome_invalid_date_names_value(client: AsyncTestClient, world: 
     response = await client.post(f"{case_url(world, 'D-100')}/outcomes", data=data, headers=htmx_headers(client))
 
     assert response.status_code == 422
-    assert "invalid next action date &#39;31-12-2026&#39;" in response.text
+    assert "Invalid next action date &#39;31-12-2026&#39;" in response.text
     assert 'value="31-12-2026"' in response.text
 
 
@@ -199,3 +200,72 @@ async def test_outcome_on_other_client_case_is_404(client: AsyncTestClient, worl
 
     assert response.status_code == 404
     assert response.headers["hx-retarget"] == "#flash"
+
+
+def subtitle(html: str) -> str:
+    match = re.search(r'<p class="subtitle">(.*?)</p>', html, re.DOTALL)
+    assert match is not None
+    return re.sub(r"\s+", " ", match.group(1)).strip()
+
+
+async def test_workspace_splits_disputed_balance(client: AsyncTestClient, world: World) -> None:
+    response = await client.get(case_url(world, "D-100"))
+
+    assert subtitle(response.text) == (
+        "Acme Wholesale · collectible <strong>€1,080.00</strong> · disputed <strong>€250.00</strong> (paused)"
+        " · aging as of 2026-11-30"
+    )
+
+
+async def test_workspace_without_dispute_hides_it(client: AsyncTestClient, world: World) -> None:
+    response = await client.get(case_url(world, "D-200"))
+
+    assert subtitle(response.text) == "Acme Wholesale · collectible <strong>€500.00</strong> · aging as of 2026-11-30"
+
+
+async def test_workspace_from_next_focuses_outcome(client: AsyncTestClient, world: World) -> None:
+    response = await client.get(f"{case_url(world, 'D-100')}?from=next")
+
+    assert '<select id="outcome" name="outcome" required autofocus' in response.text
+
+
+async def test_workspace_opened_directly_not_focused(client: AsyncTestClient, world: World) -> None:
+    response = await client.get(case_url(world, "D-100"))
+
+    assert "autofocus" not in response.text
+
+
+async def test_workspace_holder_sees_release(client: AsyncTestClient, world: World) -> None:
+    await client.get("/queues/call")
+    await client.post("/queues/call/next", headers=csrf_headers(client))
+
+    response = await client.get(case_url(world, "D-100"))
+
+    assert f'action="{case_url(world, "D-100")}/release"' in response.text
+    assert "Yours until " in response.text
+
+
+async def test_workspace_non_holder_has_no_release(client: AsyncTestClient, world: World) -> None:
+    response = await client.get(case_url(world, "D-100"))
+
+    assert "/release" not in response.text
+
+
+async def test_timeline_payment_shows_date_only(client: AsyncTestClient, world: World, session: AsyncSession) -> None:
+    debtor = world.debtors["D-100"]
+    payment = Payment(
+        client_id=world.client.id,
+        debtor_id=debtor.id,
+        reference="PAY-9",
+        currency="EUR",
+        amount_minor=4_956,
+        paid_on=date(2026, 8, 1),
+    )
+    session.add(payment)
+    await session.commit()
+
+    response = await client.get(case_url(world, "D-100"))
+
+    assert '<time datetime="2026-08-01">2026-08-01</time>' in response.text
+    assert "Payment of €49.56 received" in response.text
+    assert "2026-07-31" not in response.text
