@@ -40,6 +40,12 @@ def sealed_session(data: dict[str, Any]) -> str:
     return b"".join(backend.dump_data(data)).decode()
 
 
+def open_session(cookie: str) -> dict[str, Any]:
+    config = session_config(Settings(secret_key=TEST_SECRET_KEY))
+    backend = config._backend_class(config=config)
+    return backend.load_data([cookie.encode()])
+
+
 def set_cookie_header(response: Any, name: str) -> str:
     headers = [value for key, value in response.headers.multi_items() if key == "set-cookie"]
     return next(header for header in headers if header.startswith(f"{name}="))
@@ -198,3 +204,24 @@ async def test_signed_out_post_goes_to_login(client: AsyncTestClient, world: Wor
     )
 
     assert response.headers["location"] == "/login?next=%2F"
+
+
+async def test_sign_in_replaces_planted_session(client: AsyncTestClient, world: World) -> None:
+    planted = {"user_id": world.admin.id, "sid": "planted", "signed_in_at": time.time(), "client": "globex"}
+    client.cookies.set("hub_session", sealed_session(planted), domain="testserver.local")
+
+    await sign_in(client, "agent@acme.test")
+
+    session = open_session(client.cookies["hub_session"])
+    assert session["user_id"] == world.agent.id
+    assert session["sid"] != "planted"
+    assert "client" not in session
+
+
+async def test_each_sign_in_gets_new_session_id(client: AsyncTestClient, world: World) -> None:
+    await sign_in(client, "agent@acme.test")
+    first = open_session(client.cookies["hub_session"])["sid"]
+
+    await sign_in(client, "agent@acme.test")
+
+    assert open_session(client.cookies["hub_session"])["sid"] != first
