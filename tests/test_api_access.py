@@ -1,4 +1,4 @@
-"""API access rules: client scoping, CSRF with bearer tokens versus session cookies, and the OpenAPI document."""
+"""API access rules: client scoping, CSRF with bearer tokens versus cookies, audit events, the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from hub.accounts.tokens import create_token
+from hub.audit.models import AuditEvent
+from hub.audit.services import CASE_VIEWED, INTERACTION_CREATED
 from hub.cases.models import Case
 from hub.interactions.models import Interaction
 from tests.factories import World, build_world, csrf_headers, sign_in, web_app
@@ -201,3 +203,39 @@ async def test_openapi_documents_outcome_body(client: AsyncTestClient) -> None:
     schema = document["components"]["schemas"][reference.rsplit("/", 1)[-1]]
     assert set(schema["properties"]) == {"outcome", "note", "next_action_on"}
     assert "422" in operation["responses"]
+
+
+async def _audit_events(session: AsyncSession, action: str) -> list[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+    return list((await session.scalars(query)).all())
+
+
+@pytest.mark.parametrize("suffix", ["", "/timeline"])
+async def test_case_read_is_audited(
+    client: AsyncTestClient, session: AsyncSession, world: World, token: str, suffix: str
+) -> None:
+    case = world.cases["D-100"]
+
+    await client.get(f"/api/v1/cases/{case.id}{suffix}", headers=bearer(token))
+
+    events = await _audit_events(session, CASE_VIEWED)
+    assert [(event.user_id, event.target_id, event.client_id) for event in events] == [
+        (world.agent.id, case.id, world.client.id)
+    ]
+
+
+async def test_outcome_is_audited(client: AsyncTestClient, session: AsyncSession, world: World, token: str) -> None:
+    path = f"/api/v1/cases/{world.cases['D-200'].id}/outcomes"
+
+    response = await client.post(path, json={"outcome": "voicemail"}, headers=bearer(token))
+
+    events = await _audit_events(session, INTERACTION_CREATED)
+    assert [(event.user_id, event.target_id) for event in events] == [(world.agent.id, response.json()["id"])]
+
+
+async def test_other_clients_case_not_audited(
+    client: AsyncTestClient, session: AsyncSession, world: World, token: str
+) -> None:
+    await client.get(f"/api/v1/cases/{world.cases['D-900'].id}", headers=bearer(token))
+
+    assert await _audit_events(session, CASE_VIEWED) == []

@@ -19,6 +19,7 @@ from hub.api.schemas import (
     outcome_out,
     timeline_entry_out,
 )
+from hub.audit.services import record_case_viewed, record_interaction_created
 from hub.cases.workspace import get_case, load_workspace
 from hub.interactions.routes import parse_next_action_on
 from hub.interactions.services import list_timeline, log_call_outcome
@@ -26,18 +27,29 @@ from hub.interactions.services import list_timeline, log_call_outcome
 
 @get("/cases/{case_id:int}", responses=error_responses(404))
 async def get_case_detail(
-    db_session: NamedDependency[AsyncSession], client_scope: NamedDependency[Scope], case_id: FromPath[int]
+    db_session: NamedDependency[AsyncSession],
+    client_scope: NamedDependency[Scope],
+    current_user: NamedDependency[User],
+    case_id: FromPath[int],
 ) -> CaseOut:
     """Return the case: debtor, open invoices with aging buckets, risk score and its factors, next action."""
-    return case_out(await load_workspace(db_session, client_scope, case_id))
+    workspace = await load_workspace(db_session, client_scope, case_id)
+    await record_case_viewed(db_session, current_user, workspace.case)
+    return case_out(workspace)
 
 
 @get("/cases/{case_id:int}/timeline", responses=error_responses(404))
 async def list_case_timeline(
-    db_session: NamedDependency[AsyncSession], client_scope: NamedDependency[Scope], case_id: FromPath[int]
+    db_session: NamedDependency[AsyncSession],
+    client_scope: NamedDependency[Scope],
+    current_user: NamedDependency[User],
+    case_id: FromPath[int],
 ) -> list[TimelineEntryOut]:
     """List the case's calls, messages, payments and dispute events, newest first."""
-    return [timeline_entry_out(entry) for entry in await list_timeline(db_session, client_scope, case_id)]
+    entries = await list_timeline(db_session, client_scope, case_id)
+    # The timeline shows the debtor's history, so reading it counts as viewing the case.
+    await record_case_viewed(db_session, current_user, await get_case(db_session, client_scope, case_id))
+    return [timeline_entry_out(entry) for entry in entries]
 
 
 @post("/cases/{case_id:int}/outcomes", responses=error_responses(400, 404, 422))
@@ -59,6 +71,7 @@ async def log_case_outcome(
         note=data.note,
         next_action_on=parse_next_action_on((data.next_action_on or "").strip()),
     )
+    await record_interaction_created(db_session, current_user, interaction)
     return outcome_out(interaction)
 
 
