@@ -34,7 +34,7 @@ from hub.invoices.models import Invoice
 from hub.web.auth import requires_admin, requires_supervisor
 from tests.factories import PASSWORD, World, build_world, csrf_headers, web_app
 
-PUBLIC_PATHS = {"/login", "/logout", "/health"}
+PUBLIC_PATHS = {"/login", "/logout", "/health", "/favicon.ico"}
 PUBLIC_PREFIXES = ("/static/", "/schema", "/webhooks/")
 # Litestar answers OPTIONS itself with the Allow header only; it returns no data.
 UNCHECKED_METHODS = {"OPTIONS"}
