@@ -115,6 +115,31 @@ async def test_logout_ends_the_session(client: AsyncTestClient, world: World) ->
     assert after.headers["location"].startswith("/login")
 
 
+async def test_logout_revokes_copied_cookie(client: AsyncTestClient, world: World) -> None:
+    await sign_in(client, "agent@acme.test")
+    copied_cookie = client.cookies["hub_session"]
+
+    await client.post("/logout", headers=csrf_headers(client), follow_redirects=False)
+    client.cookies.set("hub_session", copied_cookie)
+    replayed = await client.get("/queues/call", follow_redirects=False)
+
+    assert replayed.status_code == 303
+    assert replayed.headers["location"].startswith("/login")
+
+
+async def test_logout_keeps_other_sessions(
+    client: AsyncTestClient, world: World, database_url: str, engine: AsyncEngine
+) -> None:
+    async with AsyncTestClient(app=web_app(database_url), base_url="http://testserver.local") as other:
+        await sign_in(other, "agent@acme.test")
+        await sign_in(client, "agent@acme.test")
+
+        await client.post("/logout", headers=csrf_headers(client), follow_redirects=False)
+        still_signed_in = await other.get("/queues/call", follow_redirects=False)
+
+    assert still_signed_in.status_code == 200
+
+
 async def test_health_needs_no_sign_in(client: AsyncTestClient) -> None:
     response = await client.get("/health")
 

@@ -58,3 +58,13 @@ class LoginThrottle(Base):
     failure_count: Mapped[int] = mapped_column(Integer(), default=0)
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class RevokedSession(Base):
+    """A signed-out session id; its cookie stays unusable until the session would have expired anyway."""
+
+    __tablename__ = "revoked_session"
+
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

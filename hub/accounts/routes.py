@@ -32,7 +32,7 @@ from hub.settings import Settings
 from hub.web.auth import EXCLUDE_FROM_AUTH_KEY, load_signed_in_user, safe_next_url
 from hub.web.htmx import redirect_after_post, render
 from hub.web.security import rotate_csrf_cookie
-from hub.web.sessions import ALL_CLIENTS, SESSION_CLIENT_KEY, new_session
+from hub.web.sessions import ALL_CLIENTS, SESSION_CLIENT_KEY, new_session, revoke_session
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,10 @@ async def submit_login(
 
 
 @post("/logout", opt={EXCLUDE_FROM_AUTH_KEY: True})
-async def submit_logout(request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[Any]:
+async def submit_logout(
+    request: Request[Any, Any, Any], settings: NamedDependency[Settings], db_session: NamedDependency[AsyncSession]
+) -> Response[Any]:
+    await revoke_session(db_session, request.session)
     request.clear_session()
     response = Redirect(path="/login", status_code=HTTP_303_SEE_OTHER)
     rotate_csrf_cookie(response, settings)

@@ -16,7 +16,13 @@ from hub.accounts.scope import Scope
 from hub.accounts.services import get_user, scope_for_user
 from hub.errors import HubError
 from hub.web.security import derive_key, session_config
-from hub.web.sessions import SESSION_MAX_AGE_SECONDS, SESSION_USER_KEY, mark_session_expired, session_is_current
+from hub.web.sessions import (
+    SESSION_MAX_AGE_SECONDS,
+    SESSION_USER_KEY,
+    is_session_revoked,
+    mark_session_expired,
+    session_is_current,
+)
 
 __all__ = [
     "CURRENT_USER_STATE_KEY",
@@ -56,12 +62,19 @@ class RoleRequiredError(HubError):
 
 
 async def _read_session_user(connection: ASGIConnection[Any, Any, Any, Any], session: AsyncSession) -> User | None:
-    """Return the active user of the session, or None; a session older than a password change is ended."""
+    """Return the active user of the session, or None.
+
+    A session that signed out, or that is older than a password change, is ended.
+    """
     user_id = connection.session.get(SESSION_USER_KEY)
     if not user_id:
         return None
     user = await get_user(session, int(user_id))
-    if user is not None and session_is_current(user, connection.session):
+    if (
+        user is not None
+        and session_is_current(user, connection.session)
+        and not await is_session_revoked(session, connection.session)
+    ):
         return user
     connection.clear_session()
     mark_session_expired(connection)

@@ -11,12 +11,16 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.middleware.session.client_side import ClientSideSessionBackend, CookieBackendConfig
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.accounts.models import User
+from hub.accounts.models import RevokedSession, User
+from hub.db import utcnow
 
 SESSION_USER_KEY = "user_id"
 SESSION_ID_KEY = "sid"
@@ -85,6 +89,32 @@ def session_is_current(user: User, session: dict[str, Any]) -> bool:
         return True
     signed_in_at = session.get(SESSION_SIGNED_IN_AT_KEY, 0)
     return float(signed_in_at) >= user.password_changed_at.timestamp()
+
+
+async def revoke_session(db_session: AsyncSession, session: dict[str, Any]) -> None:
+    """Record the session's id as signed out, so a copy of its cookie no longer signs anyone in.
+
+    Cookie sessions live in the browser, so clearing the cookie alone would
+    leave any copy of it valid until it expires.
+    """
+    session_id = session.get(SESSION_ID_KEY)
+    user_id = session.get(SESSION_USER_KEY)
+    if not isinstance(session_id, str) or not isinstance(user_id, int):
+        return
+    signed_in_at = float(session.get(SESSION_SIGNED_IN_AT_KEY, 0))
+    expires_at = datetime.fromtimestamp(signed_in_at + SESSION_MAX_AGE_SECONDS, UTC)
+    await db_session.execute(delete(RevokedSession).where(RevokedSession.expires_at < utcnow()))
+    if await db_session.get(RevokedSession, session_id) is None:
+        db_session.add(RevokedSession(session_id=session_id, user_id=user_id, expires_at=expires_at))
+    await db_session.commit()
+
+
+async def is_session_revoked(db_session: AsyncSession, session: dict[str, Any]) -> bool:
+    session_id = session.get(SESSION_ID_KEY)
+    if not isinstance(session_id, str):
+        return True
+    query = select(RevokedSession.session_id).where(RevokedSession.session_id == session_id)
+    return await db_session.scalar(query) is not None
 
 
 def remembered_client_slug(connection: ASGIConnection[Any, Any, Any, Any], allowed_slugs: set[str]) -> str | None:
