@@ -16,10 +16,12 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from hub.accounts import services as account_services
 from hub.db import create_engine, create_session_factory
 from hub.migrate import upgrade_database
 from hub.models import Base
@@ -27,6 +29,20 @@ from hub.settings import PROJECT_ROOT, normalise_database_url
 from tests.services import skip_or_fail
 
 SHARED_DIR = Path(os.environ.get("HUB_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def light_password_hashing() -> Iterator[None]:
+    """Hash passwords with argon2 at its lowest cost, since the default cost takes about 0.3 s per hash here.
+
+    The algorithm and code paths stay the same; only the cost parameters
+    stored in each hash differ from production.
+    """
+    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(account_services, "PASSWORD_HASHER", hasher)
+        patch.setattr(account_services, "_UNKNOWN_USER_HASH", hasher.hash("unknown-user"))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from hub.accounts import services as account_services
 from hub.accounts.models import User
 from hub.accounts.passwords import change_password
-from hub.accounts.services import PASSWORD_HASHER, authenticate
+from hub.accounts.services import authenticate
 from hub.errors import ValidationError
 from tests.factories import PASSWORD, World, build_world, csrf_headers, sign_in, web_app
 
@@ -152,7 +153,7 @@ async def test_change_uses_current_parameters(session: AsyncSession, world: Worl
 
     await change_password(session, world.agent, PASSWORD, NEW_PASSWORD, NEW_PASSWORD)
 
-    assert not PASSWORD_HASHER.check_needs_rehash(world.agent.password_hash)
+    assert not account_services.PASSWORD_HASHER.check_needs_rehash(world.agent.password_hash)
 
 
 async def test_sign_in_rehashes_old_parameters(session: AsyncSession, world: World) -> None:
@@ -163,5 +164,5 @@ async def test_sign_in_rehashes_old_parameters(session: AsyncSession, world: Wor
     await session.commit()
 
     new_hash = await stored_hash(session, "agent@acme.test")
-    assert not PASSWORD_HASHER.check_needs_rehash(new_hash)
-    assert PASSWORD_HASHER.verify(new_hash, PASSWORD)
+    assert not account_services.PASSWORD_HASHER.check_needs_rehash(new_hash)
+    assert account_services.PASSWORD_HASHER.verify(new_hash, PASSWORD)
