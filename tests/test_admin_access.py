@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from httpx import Response
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -55,7 +56,7 @@ def admin_requests(world: World) -> list[tuple[str, str, dict[str, str | list[st
     ]
 
 
-async def send(client: AsyncTestClient, method: str, url: str, data: dict[str, str | list[str]]):  # noqa: ANN201
+async def send(client: AsyncTestClient, method: str, url: str, data: dict[str, str | list[str]]) -> Response:
     if method == "GET":
         return await client.get(url, follow_redirects=False)
     return await client.post(url, data=data, headers=csrf_headers(client), follow_redirects=False)
