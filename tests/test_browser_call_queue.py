@@ -93,6 +93,10 @@ def signed_in_page(browser: Browser, server: LiveServer) -> Page:
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{server.base_url}/queues/call")
+    # The boosted sign-in changes the URL before htmx has swapped and processed
+    # the queue page, so wait until no swap is in flight.
+    expect(page.locator(".queue-table")).to_be_visible()
+    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
     return page
 
 
