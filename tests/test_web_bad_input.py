@@ -187,3 +187,17 @@ async def test_unclaimed_case_outcome_logged(admin: AsyncTestClient, world: Worl
     )
 
     assert response.status_code == 303
+
+
+async def test_login_rejects_nul_in_email(database_url: str, engine: AsyncEngine, world: World) -> None:
+    async with AsyncTestClient(app=web_app(database_url), base_url="http://testserver.local") as anonymous:
+        response = await sign_in(anonymous, "agent\x00@acme.test")
+
+    assert response.status_code == 400
+    assert "Invalid email or password." in response.text
+
+
+async def test_admin_route_huge_id_is_not_found(admin: AsyncTestClient) -> None:
+    response = await admin.get("/admin/users/99999999999999999999")
+
+    assert response.status_code == 404

@@ -15,6 +15,7 @@ from hub.accounts.scope import Scope
 from hub.clients.models import Client
 from hub.clients.services import get_client_by_slug
 from hub.errors import ConflictError, NotFoundError, ValidationError
+from hub.text import find_control_character
 
 PASSWORD_HASHER = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
@@ -46,7 +47,10 @@ def normalise_email(email: str) -> str:
 
 async def authenticate(session: AsyncSession, email: str, password: str) -> User | None:
     """Return the user whose email and password match, or None; upgrades outdated hashes in place."""
-    user = await session.scalar(select(User).where(User.email == normalise_email(email)))
+    user = None
+    # PostgreSQL rejects NUL in text parameters, and no stored email holds a control character.
+    if find_control_character(email) is None:
+        user = await session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
         verify_password(_UNKNOWN_USER_HASH, password)
         return None
