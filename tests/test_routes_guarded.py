@@ -40,14 +40,17 @@ PUBLIC_PREFIXES = ("/static/", "/schema", "/webhooks/")
 UNCHECKED_METHODS = {"OPTIONS"}
 # Admins manage users and clients across the whole hub, so these ids are not client-scoped for them.
 ADMIN_GLOBAL_PARAMS = {"user_id", "client_id"}
-# Path prefixes whose every route must carry this role guard.
-ROLE_GUARD_BY_PREFIX = {"/admin": requires_admin}
+# Path prefixes whose every route must carry this role guard. The expected
+# role comes from this table, so removing a guard fails the check.
+ROLE_GUARD_BY_PREFIX = {"/admin": requires_admin, "/debtors": requires_admin, "/audit": requires_supervisor}
+ROLE_BY_GUARD = {requires_admin: Role.ADMIN, requires_supervisor: Role.SUPERVISOR}
 PATH_PARAM_PATTERN = re.compile(r"{(\w+)(?::\w+)?}")
 DENIED_STATUSES = {403, 404}
 # Statuses for a request body rejected before any record is read (the checks send an empty body).
 BODY_REJECTED_STATUSES = {400, 422}
 SIGNED_OUT_STATUSES = {401, 302, 303}
 BASE_URL = "http://testserver.local"
+ROLE_ORDER = [Role.AGENT, Role.SUPERVISOR, Role.ADMIN]
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,11 @@ class RouteEntry:
 
     @property
     def required_role(self) -> Role:
-        guards = self.handler.resolve_guards()
-        if requires_admin in guards:
-            return Role.ADMIN
-        if requires_supervisor in guards:
-            return Role.SUPERVISOR
-        return Role.AGENT
+        """Return the highest role named by the route's guards or by its path prefix."""
+        guards = list(self.handler.resolve_guards())
+        guards += [guard for prefix, guard in ROLE_GUARD_BY_PREFIX.items() if path_has_prefix(self.path, prefix)]
+        roles = [ROLE_BY_GUARD[guard] for guard in guards if guard in ROLE_BY_GUARD]
+        return max(roles, key=ROLE_ORDER.index, default=Role.AGENT)
 
 
 @dataclass
@@ -257,12 +259,16 @@ async def check_lower_roles(app: Litestar, world: GuardWorld, entry: RouteEntry,
     return problems
 
 
+def path_has_prefix(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
 def check_prefix_guard(entry: RouteEntry) -> list[str]:
     guards = entry.handler.resolve_guards()
     return [
         f"{entry.label}: routes under {prefix} need the {guard.__name__} guard"
         for prefix, guard in ROLE_GUARD_BY_PREFIX.items()
-        if (entry.path == prefix or entry.path.startswith(prefix + "/")) and guard not in guards
+        if path_has_prefix(entry.path, prefix) and guard not in guards
     ]
 
 
