@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import QueryParameter
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST, HTTP_429_TOO_MANY_REQUESTS
 from sqlalchemy import select
@@ -137,7 +137,7 @@ def password_page(current_user: User, errors: dict[str, str] | None = None, stat
 
 
 @get(PASSWORD_URL)
-async def show_password_form(current_user: NamedDependency[User], changed: str | None = None) -> Template:
+async def show_password_form(current_user: NamedDependency[User], changed: FromQuery[str | None] = None) -> Template:
     page = password_page(current_user)
     page.context["notice"] = PASSWORD_CHANGED_MESSAGE if changed else None
     return page
