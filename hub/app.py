@@ -24,7 +24,13 @@ from hub.interactions.routes import ROUTES as INTERACTION_ROUTES
 from hub.jobs import ArqJobRunner, InProcessJobRunner, JobRunner
 from hub.privacy.routes import ROUTES as PRIVACY_ROUTES
 from hub.settings import PROJECT_ROOT, Settings
-from hub.web.auth import EXCLUDE_FROM_AUTH_KEY, provide_client_scope, provide_current_user, requires_sign_in
+from hub.web.auth import (
+    EXCLUDE_FROM_AUTH_KEY,
+    provide_client_scope,
+    provide_current_user,
+    requires_session_csrf_token,
+    requires_sign_in,
+)
 from hub.web.errors import EXCEPTION_HANDLERS
 from hub.web.ids import require_row_ids
 from hub.web.security import add_security_headers, csrf_config, session_config
@@ -97,7 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "current_user": Provide(provide_current_user),
             "client_scope": Provide(provide_client_scope),
         },
-        guards=[requires_sign_in, require_row_ids],
+        guards=[requires_sign_in, requires_session_csrf_token, require_row_ids],
         middleware=[session_config(settings).middleware],
         # A before-send hook also reaches 404s for unknown paths, which route middleware never sees.
         before_send=[add_security_headers],

@@ -32,7 +32,7 @@ from hub.settings import Settings
 from hub.web.auth import EXCLUDE_FROM_AUTH_KEY, load_signed_in_user, safe_next_url
 from hub.web.htmx import redirect_after_post, render
 from hub.web.security import rotate_csrf_cookie
-from hub.web.sessions import ALL_CLIENTS, SESSION_CLIENT_KEY, new_session, revoke_session
+from hub.web.sessions import ALL_CLIENTS, SESSION_CLIENT_KEY, SESSION_CSRF_KEY, new_session, revoke_session
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,14 @@ def throttled_login_page(next_url: str, email: str, state: ThrottleState, now: d
     return page
 
 
+def throttled_password_page(current_user: User, state: ThrottleState, now: datetime) -> Template:
+    logger.info("password change throttled by %s limit until %s", state.kind, state.retry_at)
+    errors = {"current_password": throttle_message(state, now)}
+    page = password_page(current_user, errors, HTTP_429_TOO_MANY_REQUESTS)
+    page.headers["Retry-After"] = str(state.retry_after_seconds(now))
+    return page
+
+
 @get("/login", opt={EXCLUDE_FROM_AUTH_KEY: True})
 async def show_login(
     request: Request[Any, Any, Any],
@@ -87,9 +95,9 @@ async def sign_in_response(
     """Start a new session for ``user`` and rotate the CSRF token, so nothing set before sign-in carries over."""
     await reset_account_failures(session, user.email)
     await session.commit()
-    request.set_session(new_session(user))
     response = Redirect(path=next_url, status_code=HTTP_303_SEE_OTHER)
-    rotate_csrf_cookie(response, settings)
+    csrf_token = rotate_csrf_cookie(response, settings)
+    request.set_session(new_session(user, csrf_token))
     return response
 
 
@@ -150,16 +158,26 @@ async def submit_password_change(
     form = await request.form()
     fields = ("current_password", "new_password", "confirm_password")
     current, new, confirmation = (str(form.get(name, "")) for name in fields)
+    # Wrong current passwords count toward the sign-in lock, so a borrowed
+    # session cannot guess the password here without limit.
+    address, now = client_address(request), utcnow()
+    throttled = await check_sign_in_allowed(db_session, current_user.email, address, now)
+    if throttled.retry_at is not None:
+        return throttled_password_page(current_user, throttled, now)
     try:
         await change_password(db_session, current_user, current, new, confirmation)
     except ValidationError as error:
         await db_session.rollback()
         await db_session.refresh(current_user)
+        if "current_password" in error.field_errors:
+            await record_failed_sign_in(db_session, current_user.email, address, now)
+            await db_session.commit()
         return password_page(current_user, dict(error.field_errors), HTTP_400_BAD_REQUEST)
     await db_session.commit()
 
     # A new session for this browser, signed in after the change, keeps it signed in.
-    request.set_session(new_session(current_user, request.session.get(SESSION_CLIENT_KEY)))
+    csrf_token = str(request.session.get(SESSION_CSRF_KEY, ""))
+    request.set_session(new_session(current_user, csrf_token, request.session.get(SESSION_CLIENT_KEY)))
     return redirect_after_post(request, f"{PASSWORD_URL}?changed=1")
 
 

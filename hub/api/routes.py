@@ -15,12 +15,11 @@ from hub.api.cases import ROUTES as CASE_ROUTES
 from hub.api.queues import ROUTES as QUEUE_ROUTES
 from hub.api.token_pages import ROUTES as TOKEN_PAGE_ROUTES
 from hub.web.auth import EXCLUDE_FROM_AUTH_KEY
+from hub.web.security import EXCLUDE_FROM_CSRF_KEY
 
 API_PATH = "/api/v1"
 SCHEMA_PATH = "/schema"
 BEARER_SECURITY_SCHEME = "BearerToken"
-# Handler opt read by Litestar's CSRF middleware (CSRFConfig.exclude_from_csrf_key).
-EXCLUDE_FROM_CSRF_KEY = "exclude_from_csrf"
 API_DESCRIPTION = (
     "Read cases and queues and log call outcomes. Every request carries "
     "`Authorization: Bearer <token>`; create a token on /account/tokens or with `hub token create`."

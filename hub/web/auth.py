@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
+from litestar.exceptions import PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,8 +17,15 @@ from hub.accounts.models import Role, User
 from hub.accounts.scope import Scope
 from hub.accounts.services import get_user, scope_for_user
 from hub.errors import HubError
-from hub.web.security import derive_key, session_config
+from hub.web.security import (
+    CSRF_COOKIE_NAME,
+    CSRF_FAILURE_DETAIL,
+    EXCLUDE_FROM_CSRF_KEY,
+    derive_key,
+    session_config,
+)
 from hub.web.sessions import (
+    SESSION_CSRF_KEY,
     SESSION_MAX_AGE_SECONDS,
     SESSION_USER_KEY,
     is_session_revoked,
@@ -151,3 +160,26 @@ def safe_next_url(candidate: str | None, default: str = "/") -> str:
     if parts.scheme or parts.netloc:
         return default
     return candidate
+
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def requires_session_csrf_token(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Guard: on a signed-in state-changing request, the CSRF cookie must be the one issued with this session.
+
+    Litestar's check only compares the cookie with the submitted token, so a
+    token issued to another visitor, planted as a cookie by a sibling
+    subdomain or over plain HTTP, would pass it.
+    """
+    if connection.scope["method"] not in UNSAFE_METHODS or handler.opt.get(EXCLUDE_FROM_CSRF_KEY):
+        return
+    # Sign-in replaces the session and sign-out ends it, so neither depends on the old session's token.
+    if handler.opt.get(EXCLUDE_FROM_AUTH_KEY):
+        return
+    if not connection.session.get(SESSION_USER_KEY):
+        return
+    issued = connection.session.get(SESSION_CSRF_KEY)
+    cookie = connection.cookies.get(CSRF_COOKIE_NAME)
+    if not isinstance(issued, str) or cookie is None or not hmac.compare_digest(issued, cookie):
+        raise PermissionDeniedException(detail=CSRF_FAILURE_DETAIL)

@@ -26,6 +26,8 @@ CSRF_COOKIE_NAME = "csrftoken"
 CSRF_HEADER_NAME = "x-csrftoken"
 # The detail Litestar's CSRF middleware (2.x) puts on its PermissionDeniedException.
 CSRF_FAILURE_DETAIL = "CSRF token verification failed"
+# Handler opt read by Litestar's CSRF middleware (CSRFConfig.exclude_from_csrf_key) and by the session check.
+EXCLUDE_FROM_CSRF_KEY = "exclude_from_csrf"
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",

@@ -25,6 +25,8 @@ from hub.db import utcnow
 SESSION_USER_KEY = "user_id"
 SESSION_ID_KEY = "sid"
 SESSION_SIGNED_IN_AT_KEY = "signed_in_at"
+# The CSRF token issued with this session; state-changing requests must carry it.
+SESSION_CSRF_KEY = "csrf"
 # The client whose queue a multi-client user works now: a client slug, or ALL_CLIENTS.
 SESSION_CLIENT_KEY = "client"
 ALL_CLIENTS = "all"
@@ -71,12 +73,13 @@ class HubSessionConfig(CookieBackendConfig):
     _backend_class = HubSessionBackend  # type: ignore[assignment]
 
 
-def new_session(user: User, client: str | None = None) -> dict[str, Any]:
-    """Return the contents of a fresh session for ``user``, with a new random session id."""
+def new_session(user: User, csrf_token: str, client: str | None = None) -> dict[str, Any]:
+    """Return the contents of a fresh session for ``user``, with a new random session id and its CSRF token."""
     data: dict[str, Any] = {
         SESSION_USER_KEY: user.id,
         SESSION_ID_KEY: secrets.token_urlsafe(16),
         SESSION_SIGNED_IN_AT_KEY: time.time(),
+        SESSION_CSRF_KEY: csrf_token,
     }
     if client:
         data[SESSION_CLIENT_KEY] = client
