@@ -17,6 +17,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 from argon2 import PasswordHasher
+from playwright.sync_api import Browser
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -26,6 +27,7 @@ from hub.db import create_engine, create_session_factory
 from hub.migrate import upgrade_database
 from hub.models import Base
 from hub.settings import PROJECT_ROOT, normalise_database_url
+from tests.browser import LiveServer, launch_chromium, run_live_server
 from tests.services import skip_or_fail
 
 SHARED_DIR = Path(os.environ.get("HUB_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
@@ -113,6 +115,17 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     async with create_session_factory(engine)() as session:
         yield session
+
+
+@pytest.fixture
+def live_server(database_url: str, engine: AsyncEngine) -> Iterator[LiveServer]:
+    """The real app on uvicorn on 127.0.0.1, serving the base world from the test database."""
+    yield from run_live_server(database_url)
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    yield from launch_chromium()
 
 
 @pytest.fixture

@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
-from sqlalchemy.ext.asyncio import AsyncEngine
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
-from tests.factories import PASSWORD, web_app
-from tests.services import require_chromium
-from tests.test_browser_call_queue import CHROMIUM_ARGS, LiveServer, case_url, free_port, seed_world, wait_until_started
+from tests.browser import LiveServer
+from tests.factories import PASSWORD
+from tests.test_browser_call_queue import case_url
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_server(database_url: str, engine: AsyncEngine) -> Iterator[LiveServer]:
-    world = seed_world(database_url)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(web_app(database_url), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_until_started(server)
-    yield LiveServer(f"http://127.0.0.1:{port}", world)
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    executable = require_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def watch_csp(page: Page) -> list[str]:
