@@ -20,11 +20,14 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-def run_in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``work`` in one session on the configured database and commit it if it returns."""
+def run_in_session(work: Callable[[AsyncSession], Awaitable[T]], database_url: str | None = None) -> T:
+    """Run ``work`` in one session and commit it if it returns.
+
+    The database is ``database_url``, or HUB_DATABASE_URL when it is None.
+    """
 
     async def runner() -> T:
-        engine = create_engine(Settings.from_env().database_url)
+        engine = create_engine(database_url or Settings.from_env().database_url)
         try:
             async with create_session_factory(engine)() as session:
                 result = await work(session)

@@ -7,7 +7,6 @@ downloads a browser of its own.
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import threading
 import time
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 import uvicorn
 from playwright.sync_api import Browser, sync_playwright
 
-from hub.db import create_engine, create_session_factory
+from hub.cli_support import run_in_session
 from tests.factories import World, build_world, web_app
 from tests.services import require_chromium
 
@@ -45,15 +44,7 @@ def free_port() -> int:
 
 
 def seed_world(database_url: str) -> World:
-    async def work() -> World:
-        engine = create_engine(database_url)
-        try:
-            async with create_session_factory(engine)() as session:
-                return await build_world(session)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(work())
+    return run_in_session(build_world, database_url)
 
 
 def wait_until_started(server: uvicorn.Server) -> None:

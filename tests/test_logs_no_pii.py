@@ -10,7 +10,6 @@ result rows, which contain personal data by design, so it stays off.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import socket
@@ -30,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from hub.cases.models import Case
 from hub.cli import main
+from hub.cli_support import run_in_session
 from hub.clients.models import Client
-from hub.db import create_engine, create_session_factory
 from hub.debtors.models import Debtor
 from hub.invoices.models import Payment
 from hub.privacy.models import RetentionPolicy
@@ -81,20 +80,6 @@ def hub(*arguments: str) -> str:
     result = CliRunner().invoke(main, list(arguments))
     assert result.exit_code == 0, result.output
     return result.output
-
-
-def run_db(database_url: str, work):  # type: ignore[no-untyped-def]
-    async def run():  # type: ignore[no-untyped-def]
-        engine = create_engine(database_url)
-        try:
-            async with create_session_factory(engine)() as session:
-                result = await work(session)
-                await session.commit()
-                return result
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
 
 
 @pytest.fixture
@@ -168,7 +153,7 @@ def seed_retention(database_url: str) -> dict[str, int]:
         session.add(RetentionPolicy(client_id=client.id, enabled=True, settled_case_years=7, unmatched_inbound_days=90))
         return {"debtor": debtors["PII-1"], "case": cases[debtors["PII-1"]], "client": client.id}
 
-    return run_db(database_url, work)
+    return run_in_session(work, database_url)
 
 
 def sign_in(http: httpx.Client, email: str, password: str = PASSWORD) -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import TypeVar
 
@@ -18,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from hub.accounts.models import Role
 from hub.audit.models import AuditEvent
 from hub.cli import main
-from hub.db import create_engine, create_session_factory
+from hub.cli_support import run_in_session
 from hub.debtors.models import Debtor
 from hub.invoices.models import Invoice, Payment
 from hub.privacy.models import RetentionPolicy
@@ -194,22 +193,6 @@ def test_cli_apply_without_policy(hub_env: dict[str, str], world: World) -> None
     assert "no client has an enabled retention policy" in result.output
 
 
-def run_sql(database_url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``work`` in its own session and commit, from a synchronous CLI test."""
-
-    async def run() -> T:
-        engine = create_engine(database_url)
-        try:
-            async with create_session_factory(engine)() as session:
-                result = await work(session)
-                await session.commit()
-                return result
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
-
-
 def test_cli_apply_enabled_policy(hub_env: dict[str, str], world: World) -> None:
     async def enable(session: AsyncSession) -> None:
         session.add(
@@ -220,10 +203,10 @@ def test_cli_apply_enabled_policy(hub_env: dict[str, str], world: World) -> None
         return await session.scalar(select(Debtor.reference).where(Debtor.id == debtor_id))
 
     debtor_id = world.debtors["D-400"].id
-    run_sql(hub_env["HUB_DATABASE_URL"], enable)
+    run_in_session(enable)
 
     result = CliRunner().invoke(main, ["retention", "apply"])
 
     assert result.exit_code == 0, result.output
     assert "acme: 1 debtors anonymised, 0 unmatched inbound messages deleted" in result.output
-    assert run_sql(hub_env["HUB_DATABASE_URL"], reference) == f"erased-{debtor_id}"
+    assert run_in_session(reference) == f"erased-{debtor_id}"
