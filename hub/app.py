@@ -42,7 +42,7 @@ STATIC_DIR = PROJECT_ROOT / "static"
 
 
 async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
-    """One session per request; handlers commit what they change."""
+    """Yield one session per request. Handlers commit what they change."""
     async with state.session_factory() as session:
         yield session
 
@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         guards=[requires_sign_in, requires_session_csrf_token, require_row_ids],
         middleware=[session_config(settings).middleware],
-        # A before-send hook also reaches 404s for unknown paths, which route middleware never sees.
+        # A before-send hook also runs for 404s of unknown paths, which route middleware does not receive.
         before_send=[add_security_headers],
         csrf_config=csrf_config(settings),
         exception_handlers=with_api_errors(EXCEPTION_HANDLERS),

@@ -49,7 +49,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def StrEnumColumn(enum_class: type[enum.StrEnum], length: int) -> Enum:  # noqa: N802
-    """A string column holding the values (not the names) of ``enum_class``, with no database enum type."""
+    """Return a string column type that stores the values (not the names) of ``enum_class``, with no database enum."""
     return Enum(enum_class, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 

@@ -1,7 +1,7 @@
 """Fixtures shared by the whole suite.
 
 The main database is SQLite in a temporary file unless
-``HUB_TEST_DATABASE_URL`` names a PostgreSQL server; on PostgreSQL the
+``HUB_TEST_DATABASE_URL`` names a PostgreSQL server. On PostgreSQL the
 suite creates and drops a database of its own. Every test starts from
 empty tables.
 """

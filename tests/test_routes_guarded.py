@@ -4,11 +4,12 @@ The table is read from the Litestar app itself, so a route added anywhere
 is checked without editing this file. Public routes are an explicit
 allow-list. For each other route and method:
 
-- signed out, the request is answered 401 or sent to /login, never 2xx;
+- signed out, the request gets 401 or a redirect to /login, never 2xx;
 - with record ids of client "acme" in the path, a user of client "globex"
   (with the lowest role the route admits) gets 403 or 404;
-- a route guarded by role answers 403 or 404 to acme's lower roles, and
-  every /admin route is guarded by ``requires_admin``.
+- a route guarded by role returns 403 or 404 to acme's lower roles, and
+  every route under /admin, /debtors or /audit carries the role guard that
+  ROLE_GUARD_BY_PREFIX names.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from tests.factories import PASSWORD, World, build_world, csrf_headers, web_app
 
 PUBLIC_PATHS = {"/login", "/logout", "/health", "/favicon.ico"}
 PUBLIC_PREFIXES = ("/static/", "/schema", "/webhooks/")
-# Litestar answers OPTIONS itself with the Allow header only; it returns no data.
+# Litestar handles OPTIONS itself and returns only the Allow header, no data.
 UNCHECKED_METHODS = {"OPTIONS"}
 # Admins manage users and clients across the whole hub, so these ids are not client-scoped for them.
 ADMIN_GLOBAL_PARAMS = {"user_id", "client_id"}

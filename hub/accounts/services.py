@@ -48,7 +48,7 @@ def normalise_email(email: str) -> str:
 async def authenticate(session: AsyncSession, email: str, password: str) -> User | None:
     """Return the user whose email and password match, or None; upgrades outdated hashes in place."""
     user = None
-    # PostgreSQL rejects NUL in text parameters, and no stored email holds a control character.
+    # PostgreSQL rejects NUL in text parameters, and no stored email contains a control character.
     if find_control_character(email) is None:
         user = await session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:

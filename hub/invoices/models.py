@@ -24,7 +24,7 @@ class Invoice(CreatedAtMixin, Base):
     issue_date: Mapped[date | None] = mapped_column(Date())
     due_date: Mapped[date] = mapped_column(Date())
     settled_date: Mapped[date | None] = mapped_column(Date())
-    # True for electronic billing, False for paper, None when the export does not say.
+    # True for electronic billing, False for paper, None when the export has no billing channel.
     paperless: Mapped[bool | None] = mapped_column(Boolean())
 
 

@@ -44,7 +44,7 @@ def _plural(count: int, noun: str) -> str:
 def _word_recent_late(facts: CaseFacts) -> str:
     recent = facts.history.recent_late
     if len(recent) == facts.history.settled:
-        # The window holds the whole history, so both lateness phrases would state one fact.
+        # The window covers the whole history, so both lateness phrases would state one fact.
         return _word_share_late(facts)
     return f"paid {sum(recent)} of the last {_plural(len(recent), 'invoice')} late"
 
