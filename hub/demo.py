@@ -23,9 +23,10 @@ from hub.cli_support import reports_hub_errors, run_in_session
 from hub.clients.models import Client
 from hub.clients.services import add_client, reference_date
 from hub.debtors.models import Debtor
-from hub.disputes.models import Dispute, DisputeStatus
+from hub.disputes.models import Dispute, DisputeInvoice, DisputeReason, DisputeStatus
+from hub.disputes.sla import add_working_days
 from hub.interactions.models import CallOutcome, Channel, Interaction
-from hub.invoices.models import Invoice, Payment
+from hub.invoices.models import Invoice, Payment, PaymentAllocation, PaymentSource
 
 DEFAULT_DEMO_CASES = 60
 DEFAULT_DEMO_SLUG = "demo"
@@ -44,7 +45,7 @@ COMPANY_TRADES = ("Logistics", "Builders", "Print", "Foods", "Electrical", "Desi
 COMPANY_FORMS = ("Ltd", "Limited", "LLP", "& Sons Ltd")
 FIRST_NAMES = ("Amelia", "Ben", "Chloe", "Daniel", "Ella", "Harry", "Isla", "Jack", "Maya", "Noah", "Ruby", "Tom")
 LAST_NAMES = ("Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Walker", "Hughes", "Green", "Hall", "Wood")
-DISPUTE_REASONS = ("pricing", "goods_not_received", "quality", "duplicate_invoice")
+DISPUTE_REASONS = tuple(reason.value for reason in DisputeReason)
 PAST_CALL_OUTCOMES = (CallOutcome.NO_ANSWER, CallOutcome.VOICEMAIL, CallOutcome.RIGHT_PARTY_CONTACT)
 
 
@@ -122,6 +123,7 @@ def _new_invoice(client: Client, debtor: Debtor, rng: random.Random, numbers: _N
 
 
 def _new_payment(invoice: Invoice, numbers: _Numbers, amount: int, paid_on: date) -> Payment:
+    """A payment as a bank file would bring it: the full amount of a settled invoice, or a part of an open one."""
     return Payment(
         client_id=invoice.client_id,
         debtor_id=invoice.debtor_id,
@@ -130,7 +132,24 @@ def _new_payment(invoice: Invoice, numbers: _Numbers, amount: int, paid_on: date
         currency=invoice.currency,
         amount_minor=amount,
         paid_on=paid_on,
+        source=PaymentSource.SETTLEMENT if invoice.settled_date else PaymentSource.IMPORT,
+        invoice_reference=invoice.number,
     )
+
+
+def _allocations(payments: list[Payment], invoices: list[Invoice]) -> list[PaymentAllocation]:
+    """The allocations of the part payments of open invoices (settlement payments are never allocated)."""
+    by_id = {invoice.id: invoice for invoice in invoices}
+    return [
+        PaymentAllocation(
+            client_id=payment.client_id,
+            payment_id=payment.id,
+            invoice_id=payment.invoice_id,
+            amount_minor=payment.amount_minor,
+        )
+        for payment in payments
+        if payment.invoice_id is not None and by_id[payment.invoice_id].settled_date is None
+    ]
 
 
 def _settle_history(
@@ -155,7 +174,8 @@ def _open_items(
     for _ in range(count):
         invoice = _new_invoice(client, debtor, rng, numbers, today - timedelta(days=rng.randint(*past_due)))
         if rng.random() < 0.15:
-            invoice.open_minor = invoice.amount_minor // 2
+            invoice.paid_minor = invoice.amount_minor - invoice.amount_minor // 2
+            invoice.open_minor = invoice.amount_minor - invoice.paid_minor
         invoices.append(invoice)
     return invoices
 
@@ -179,25 +199,37 @@ async def _seed_debtor(
         if invoice.open_minor < invoice.amount_minor
     ]
     session.add_all(payments)
+    await session.flush()
+    session.add_all(_allocations(payments, invoices))
     return invoices, payments
 
 
-def _add_disputes(session: AsyncSession, rng: random.Random, open_invoices: list[Invoice]) -> list[Dispute]:
+async def _add_disputes(
+    session: AsyncSession, client: Client, rng: random.Random, open_invoices: list[Invoice]
+) -> list[Dispute]:
     """Open a dispute on about one in twelve open invoices (at least two when there are any)."""
     count = min(len(open_invoices), max(2, len(open_invoices) // 12))
     now = datetime.now(UTC)
-    disputes = [
-        Dispute(
-            client_id=invoice.client_id,
-            debtor_id=invoice.debtor_id,
-            invoice_id=invoice.id,
-            reason_code=rng.choice(DISPUTE_REASONS),
-            status=DisputeStatus.UNDER_REVIEW if position == 0 else DisputeStatus.OPEN,
-            opened_at=now - timedelta(days=rng.randint(1, 20)),
+    disputed = rng.sample(open_invoices, count)
+    disputes = []
+    for position, invoice in enumerate(disputed):
+        opened_at = now - timedelta(days=rng.randint(1, 20))
+        disputes.append(
+            Dispute(
+                client_id=invoice.client_id,
+                debtor_id=invoice.debtor_id,
+                reason_code=rng.choice(DISPUTE_REASONS),
+                status=DisputeStatus.UNDER_REVIEW if position == 0 else DisputeStatus.OPEN,
+                opened_at=opened_at,
+                sla_due_on=add_working_days(opened_at.date(), client.dispute_sla_days),
+            )
         )
-        for position, invoice in enumerate(rng.sample(open_invoices, count))
-    ]
     session.add_all(disputes)
+    await session.flush()
+    session.add_all(
+        DisputeInvoice(dispute_id=dispute.id, invoice_id=invoice.id, client_id=invoice.client_id)
+        for dispute, invoice in zip(disputes, disputed, strict=True)
+    )
     return disputes
 
 
@@ -261,7 +293,7 @@ async def seed_demo(
         summary.invoices += len(invoices)
         summary.payments += len(payments)
     summary.open_invoices = len(open_invoices)
-    summary.disputes = len(_add_disputes(session, rng, open_invoices))
+    summary.disputes = len(await _add_disputes(session, client, rng, open_invoices))
     users = await _ensure_demo_users(session, client)
     await ensure_cases(session, client)
     await _add_past_calls(session, client, rng, users[Role.AGENT])

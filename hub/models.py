@@ -7,10 +7,12 @@ from hub.cases.models import Case, CaseStatus, Segment
 from hub.clients.models import Client
 from hub.db import Base
 from hub.debtors.models import Debtor
-from hub.disputes.models import Dispute, DisputeStatus
+from hub.disputes.models import Dispute, DisputeInvoice, DisputeReason, DisputeStatus
 from hub.interactions.models import CallOutcome, Channel, Direction, Interaction
-from hub.invoices.models import Invoice, Payment
+from hub.invoices.models import Invoice, Payment, PaymentAllocation, PaymentSource
+from hub.payments.models import PaymentCheck, PaymentCheckStatus
 from hub.privacy.models import Erasure, ErasureReason, RetentionPolicy
+from hub.promises.models import Frequency, Promise, PromiseInstalment, PromiseInvoice, PromiseStatus
 
 __all__ = [
     "ApiToken",
@@ -24,12 +26,23 @@ __all__ = [
     "Debtor",
     "Direction",
     "Dispute",
+    "DisputeInvoice",
+    "DisputeReason",
     "DisputeStatus",
     "Erasure",
     "ErasureReason",
+    "Frequency",
     "Interaction",
     "Invoice",
     "Payment",
+    "PaymentAllocation",
+    "PaymentCheck",
+    "PaymentCheckStatus",
+    "PaymentSource",
+    "Promise",
+    "PromiseInstalment",
+    "PromiseInvoice",
+    "PromiseStatus",
     "RetentionPolicy",
     "Role",
     "Segment",

@@ -32,7 +32,7 @@ from hub.cases.models import Case, Segment
 from hub.cases.services import refresh_case_balances
 from hub.clients.models import Client
 from hub.debtors.models import Debtor
-from hub.disputes.models import Dispute, DisputeStatus
+from hub.disputes.models import Dispute, DisputeInvoice, DisputeStatus
 from hub.invoices.models import Invoice
 from hub.settings import Settings
 
@@ -90,20 +90,24 @@ async def add_debtor(
     return debtor
 
 
+async def add_dispute(session: AsyncSession, invoices: list[Invoice], **fields: object) -> Dispute:
+    """Store a dispute row on ``invoices`` (all of one debtor) with its invoice links; ``fields`` override defaults."""
+    values: dict[str, object] = {"reason_code": "other", "status": DisputeStatus.OPEN, "opened_at": datetime.now(UTC)}
+    dispute = Dispute(client_id=invoices[0].client_id, debtor_id=invoices[0].debtor_id, **{**values, **fields})
+    session.add(dispute)
+    await session.flush()
+    session.add_all(
+        DisputeInvoice(dispute_id=dispute.id, invoice_id=invoice.id, client_id=invoice.client_id)
+        for invoice in invoices
+    )
+    await session.flush()
+    return dispute
+
+
 async def dispute_invoice(session: AsyncSession, client: Client, number: str) -> Dispute:
     invoice = await session.scalar(select(Invoice).where(Invoice.client_id == client.id, Invoice.number == number))
     assert invoice is not None, number
-    dispute = Dispute(
-        client_id=client.id,
-        debtor_id=invoice.debtor_id,
-        invoice_id=invoice.id,
-        reason_code="pricing",
-        status=DisputeStatus.OPEN,
-        opened_at=datetime.now(UTC),
-    )
-    session.add(dispute)
-    await session.flush()
-    return dispute
+    return await add_dispute(session, [invoice], reason_code="quality")
 
 
 def set_risk(case: Case, score: int, segment: Segment, priority: float, source: str = "model") -> None:

@@ -20,6 +20,7 @@ from hub.clients.models import Client
 from hub.debtors.models import Debtor
 from hub.disputes.models import Dispute, DisputeStatus
 from hub.invoices.models import Invoice
+from tests.factories import add_dispute
 
 AR_SAMPLE = Path("data/ar/WA_Fn-UseC_-Accounts-Receivable.csv")
 TERM_DAYS = 30
@@ -72,8 +73,9 @@ async def add_invoice(
     session.add(invoice)
     await session.flush()
     if disputed:
-        session.add(_dispute_for(invoice, DisputeStatus.OPEN if settled is None else DisputeStatus.RESOLVED_CREDITOR))
-        await session.flush()
+        await _add_dispute_for(
+            session, invoice, DisputeStatus.OPEN if settled is None else DisputeStatus.RESOLVED_CREDITOR
+        )
     return invoice
 
 
@@ -87,11 +89,9 @@ async def add_payment_history(
         await add_invoice(session, debtor, f"{prefix}-{index}", issued, settled)
 
 
-def _dispute_for(invoice: Invoice, status: DisputeStatus) -> Dispute:
+async def _add_dispute_for(session: AsyncSession, invoice: Invoice, status: DisputeStatus) -> Dispute:
     opened = datetime.combine(invoice.issue_date or invoice.due_date, datetime.min.time(), tzinfo=UTC)
-    return Dispute(
-        client_id=invoice.client_id, debtor_id=invoice.debtor_id, invoice_id=invoice.id, status=status, opened_at=opened
-    )
+    return await add_dispute(session, [invoice], status=status, opened_at=opened)
 
 
 def _parse_day(text: str) -> date:
@@ -153,9 +153,8 @@ def _invoice_values(row: dict[str, object], client: Client, debtor_ids: dict[str
 async def _insert_sample_disputes(session: AsyncSession, client: Client, rows: list[dict[str, object]]) -> None:
     disputed_numbers = {row["number"] for row in rows if row["disputed"]}
     invoices = (await session.scalars(select(Invoice).where(Invoice.client_id == client.id))).all()
-    disputes = [
-        _dispute_for(invoice, DisputeStatus.OPEN if invoice.open_minor else DisputeStatus.RESOLVED_CREDITOR)
-        for invoice in invoices
-        if invoice.number in disputed_numbers
-    ]
-    session.add_all(disputes)
+    for invoice in invoices:
+        if invoice.number in disputed_numbers:
+            await _add_dispute_for(
+                session, invoice, DisputeStatus.OPEN if invoice.open_minor else DisputeStatus.RESOLVED_CREDITOR
+            )

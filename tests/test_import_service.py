@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.clients.models import Client
 from hub.clients.services import add_client
 from hub.debtors.models import Debtor
-from hub.disputes.models import Dispute, DisputeStatus
+from hub.disputes.models import Dispute, DisputeInvoice, DisputeStatus
 from hub.errors import NotFoundError
 from hub.imports import invoices as invoice_import
 from hub.imports.batches import ImportBatchError
@@ -112,7 +112,8 @@ async def test_import_opens_and_resolves_disputes(session: AsyncSession, client:
     await run_import(session, "invoices-as-of.csv", as_of=AS_OF)
 
     invoices = await invoices_by_number(session)
-    disputes = {dispute.invoice_id: dispute for dispute in await session.scalars(select(Dispute))}
+    linked = select(DisputeInvoice.invoice_id, Dispute).join(Dispute, Dispute.id == DisputeInvoice.dispute_id)
+    disputes = {invoice_id: dispute for invoice_id, dispute in await session.execute(linked)}
     open_dispute = disputes[invoices["0002"].id]
     resolved = disputes[invoices["0005"].id]
     assert len(disputes) == 2
@@ -129,7 +130,11 @@ async def test_import_later_as_of_settles(session: AsyncSession, client: Client)
     summary = await run_import(session, "invoices-as-of.csv")
 
     invoice = (await invoices_by_number(session))["0002"]
-    dispute = await session.scalar(select(Dispute).where(Dispute.invoice_id == invoice.id))
+    dispute = await session.scalar(
+        select(Dispute)
+        .join(DisputeInvoice, DisputeInvoice.dispute_id == Dispute.id)
+        .where(DisputeInvoice.invoice_id == invoice.id)
+    )
     assert (summary.inserted, summary.updated, summary.unchanged) == (1, 1, 3)
     assert invoice.open_minor == 0
     assert dispute is not None
@@ -219,7 +224,11 @@ async def portfolio_state(session: AsyncSession) -> dict[str, list[tuple[object,
         select(Invoice.number, Invoice.amount_minor, Invoice.open_minor, Invoice.settled_date).order_by(Invoice.number)
     )
     payments = await session.execute(select(Payment.reference, Payment.amount_minor).order_by(Payment.reference))
-    disputes = await session.execute(select(Dispute.invoice_id, Dispute.status).order_by(Dispute.invoice_id))
+    disputes = await session.execute(
+        select(DisputeInvoice.invoice_id, Dispute.status)
+        .join(Dispute, Dispute.id == DisputeInvoice.dispute_id)
+        .order_by(DisputeInvoice.invoice_id)
+    )
     return {
         "debtors": [tuple(row) for row in debtors],
         "invoices": [tuple(row) for row in invoices],

@@ -14,6 +14,7 @@ from hub.errors import NotFoundError
 from hub.interactions.models import CallOutcome, Channel, Interaction
 from hub.interactions.services import list_timeline
 from hub.invoices.models import Invoice, Payment
+from tests.factories import add_dispute
 from tests.queue_factories import add_case, add_client, add_user
 
 
@@ -36,18 +37,17 @@ async def _timeline_world(session: AsyncSession) -> tuple[Scope, int]:
                 amount_minor=123_456,
                 paid_on=date(2026, 3, 7),
             ),
-            Dispute(
-                client_id=client.id,
-                debtor_id=case.debtor_id,
-                invoice_id=invoice_id,
-                reason_code="damaged",
-                status=DisputeStatus.RESOLVED_CREDITOR,
-                opened_at=datetime(2026, 3, 1, 8, 0, tzinfo=UTC),
-                resolved_at=datetime(2026, 3, 8, 15, 0, tzinfo=UTC),
-            ),
         ]
     )
     await session.flush()
+    await add_dispute(
+        session,
+        [await session.get_one(Invoice, invoice_id)],
+        reason_code="quality",
+        status=DisputeStatus.RESOLVED_CREDITOR,
+        opened_at=datetime(2026, 3, 1, 8, 0, tzinfo=UTC),
+        resolved_at=datetime(2026, 3, 8, 15, 0, tzinfo=UTC),
+    )
     return Scope.for_client(client.id), case.id
 
 

@@ -95,7 +95,7 @@ async def test_export_json_has_financial_records(client: AsyncTestClient, world:
     assert [invoice["number"] for invoice in export["invoices"]] == ["A-4", "A-1", "A-2", "A-3"]
     assert export["invoices"][1]["amount_minor"] == 100_000
     assert [(payment["reference"], payment["amount_minor"]) for payment in export["payments"]] == [("PAY-1", 40_000)]
-    assert [dispute["reason_code"] for dispute in export["disputes"]] == ["pricing"]
+    assert [dispute["reason_code"] for dispute in export["disputes"]] == ["quality"]
 
 
 async def test_export_json_has_case_and_interactions(client: AsyncTestClient, world: World) -> None:

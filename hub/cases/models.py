@@ -49,5 +49,9 @@ class Case(CreatedAtMixin, Base):
     priority: Mapped[float] = mapped_column(Float(), default=0.0)
     promise_due_on: Mapped[date | None] = mapped_column(Date())
     next_action_on: Mapped[date | None] = mapped_column(Date())
+    # A call-back agreed for a time of day: the case is due from this instant, on next_action_on.
+    next_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when a promise on the case is found broken; urgency stays raised until an agent logs an outcome.
+    broken_promise_on: Mapped[date | None] = mapped_column(Date())
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -8,13 +8,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.cases.models import Case, CaseStatus
 from hub.clients.models import Client
 from hub.debtors.models import Debtor
-from hub.disputes.models import OPEN_DISPUTE_STATUSES, Dispute
+from hub.disputes.models import OPEN_DISPUTE_STATUSES, Dispute, DisputeInvoice
 from hub.invoices.models import Invoice
 
 
 def invoice_is_disputed():  # type: ignore[no-untyped-def]
     """SQL condition: the invoice has a dispute that is still open or under review."""
-    return exists().where(and_(Dispute.invoice_id == Invoice.id, Dispute.status.in_(OPEN_DISPUTE_STATUSES)))
+    return exists().where(
+        and_(
+            DisputeInvoice.invoice_id == Invoice.id,
+            Dispute.id == DisputeInvoice.dispute_id,
+            Dispute.status.in_(OPEN_DISPUTE_STATUSES),
+        )
+    )
 
 
 async def ensure_cases(session: AsyncSession, client: Client) -> int:

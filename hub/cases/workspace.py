@@ -14,7 +14,7 @@ from hub.cases.models import Case
 from hub.clients.models import Client
 from hub.clients.services import reference_date
 from hub.debtors.models import Debtor
-from hub.disputes.models import OPEN_DISPUTE_STATUSES, Dispute
+from hub.disputes.models import OPEN_DISPUTE_STATUSES, Dispute, DisputeInvoice
 from hub.errors import NotFoundError
 from hub.invoices.models import Invoice
 from hub.web.ids import is_row_id
@@ -86,10 +86,14 @@ async def get_case(session: AsyncSession, scope: Scope, case_id: int) -> Case:
 
 
 async def _disputed_invoice_ids(session: AsyncSession, case: Case) -> set[int]:
-    query = select(Dispute.invoice_id).where(
-        Dispute.client_id == case.client_id,
-        Dispute.debtor_id == case.debtor_id,
-        Dispute.status.in_(OPEN_DISPUTE_STATUSES),
+    query = (
+        select(DisputeInvoice.invoice_id)
+        .join(Dispute, Dispute.id == DisputeInvoice.dispute_id)
+        .where(
+            Dispute.client_id == case.client_id,
+            Dispute.debtor_id == case.debtor_id,
+            Dispute.status.in_(OPEN_DISPUTE_STATUSES),
+        )
     )
     return set((await session.scalars(query)).all())
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, Float, String
+from sqlalchemy import Date, Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, CreatedAtMixin
@@ -11,6 +11,10 @@ from hub.db import Base, CreatedAtMixin
 DEFAULT_WEIGHT_RISK = 0.5
 DEFAULT_WEIGHT_EXPOSURE = 0.3
 DEFAULT_WEIGHT_URGENCY = 0.2
+# Days after a promised date that a payment still counts as on time.
+DEFAULT_PROMISE_GRACE_DAYS = 3
+# Working days (Monday to Friday) a dispute may stay unresolved.
+DEFAULT_DISPUTE_SLA_DAYS = 10
 
 
 class Client(CreatedAtMixin, Base):
@@ -30,3 +34,5 @@ class Client(CreatedAtMixin, Base):
     weight_risk: Mapped[float] = mapped_column(Float(), default=DEFAULT_WEIGHT_RISK)
     weight_exposure: Mapped[float] = mapped_column(Float(), default=DEFAULT_WEIGHT_EXPOSURE)
     weight_urgency: Mapped[float] = mapped_column(Float(), default=DEFAULT_WEIGHT_URGENCY)
+    promise_grace_days: Mapped[int] = mapped_column(Integer(), default=DEFAULT_PROMISE_GRACE_DAYS)
+    dispute_sla_days: Mapped[int] = mapped_column(Integer(), default=DEFAULT_DISPUTE_SLA_DAYS)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.db import Base, CreatedAtMixin
+from hub.db import Base, CreatedAtMixin, UTCDateTime
 
 
 class Debtor(CreatedAtMixin, Base):
@@ -22,3 +24,11 @@ class Debtor(CreatedAtMixin, Base):
     country_code: Mapped[str | None] = mapped_column(String(8))
     language: Mapped[str | None] = mapped_column(String(8))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # The number a wrong-party call marked unusable. The phone is usable again
+    # once an import stores a different number in ``phone``.
+    unusable_phone: Mapped[str | None] = mapped_column(String(32))
+    unusable_phone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def phone_usable(self) -> bool:
+        return bool(self.phone) and self.phone != self.unusable_phone

@@ -54,7 +54,7 @@ async def import_invoices(
     summary = ImportSummary(kind="invoices", client=client.slug, file=str(table.path), as_of=as_of)
     rows = _parse_rows(table, builder, as_of, summary)
 
-    writer = _InvoiceWriter(session, client.id, as_of, summary)
+    writer = _InvoiceWriter(session, client, as_of, summary)
     await write_in_batches(session, rows, writer.write_batch, lambda row: row.line, batch_size)
     return summary
 
@@ -94,13 +94,13 @@ def _duplicate_reason(record: InvoiceRecord, first: InvoiceRow) -> str:
 class _InvoiceWriter:
     """Writer of batches of invoice rows. Debtors stay cached across batches."""
 
-    def __init__(self, session: AsyncSession, client_id: int, as_of: date | None, summary: ImportSummary) -> None:
+    def __init__(self, session: AsyncSession, client: Client, as_of: date | None, summary: ImportSummary) -> None:
         self.session = session
-        self.client_id = client_id
+        self.client_id = client.id
         self.as_of = as_of
         self.summary = summary
-        self.debtors = DebtorStore(session, client_id)
-        self.settlements = SettlementStore(session, client_id)
+        self.debtors = DebtorStore(session, client.id)
+        self.settlements = SettlementStore(session, client.id, client.dispute_sla_days)
 
     async def write_batch(self, batch: Sequence[InvoiceRow]) -> None:
         """Write debtors, then invoices, then payments and disputes, flushing between steps for their ids."""
@@ -120,6 +120,7 @@ class _InvoiceWriter:
         for row, (_, debtor_outcome), (invoice, outcome) in zip(batch, debtors, upserts, strict=True):
             changed = await self._sync_settlement(invoice, row.record)
             self.summary.count(_row_outcome(outcome, debtor_outcome, changed))
+        await self.settlements.link_new_disputes()
         await self.session.flush()
 
     async def _load_invoices(self, batch: Sequence[InvoiceRow]) -> dict[str, Invoice]:
@@ -130,22 +131,23 @@ class _InvoiceWriter:
     def _upsert_invoice(
         self, invoices: dict[str, Invoice], record: InvoiceRecord, debtor_id: int
     ) -> tuple[Invoice, Outcome]:
-        values = self._invoice_values(record, debtor_id)
         invoice = invoices.get(record.number)
+        values = self._invoice_values(record, debtor_id, invoice)
         if invoice is None:
             invoice = Invoice(client_id=self.client_id, number=record.number, **values)
             self.session.add(invoice)
             return invoice, Outcome.INSERTED
         return invoice, Outcome.UPDATED if assign_changed(invoice, values) else Outcome.UNCHANGED
 
-    def _invoice_values(self, record: InvoiceRecord, debtor_id: int) -> dict[str, Any]:
+    def _invoice_values(self, record: InvoiceRecord, debtor_id: int, stored: Invoice | None) -> dict[str, Any]:
         settled_date = settled_as_of(record, self.as_of)
+        # Payments allocated and credits given to a stored invoice still count against the amount in the file.
+        taken = stored.paid_minor + stored.credited_minor if stored is not None else 0
         values: dict[str, Any] = {
             "debtor_id": debtor_id,
             "currency": record.currency,
             "amount_minor": record.amount_minor,
-            # NOTE: open_minor is the full amount until settled, because partial payments are not imported yet.
-            "open_minor": 0 if settled_date is not None else record.amount_minor,
+            "open_minor": 0 if settled_date is not None else record.amount_minor - taken,
             "issue_date": record.issue_date,
             "due_date": record.due_date,
             "settled_date": settled_date,

@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.disputes.models import OPEN_DISPUTE_STATUSES, Dispute, DisputeStatus
+from hub.disputes.models import OPEN_DISPUTE_STATUSES, Dispute, DisputeInvoice, DisputeStatus
+from hub.disputes.sla import add_working_days
 from hub.imports.batches import assign_changed
 from hub.imports.records import InvoiceRecord
-from hub.invoices.models import Invoice, Payment
+from hub.invoices.models import Invoice, Payment, PaymentSource
 
 PAYMENT_REFERENCE_PREFIX = "settled:"
 PAYMENT_REFERENCE_LENGTH = 64
@@ -37,22 +38,29 @@ def start_of_day(day: date) -> datetime:
 class SettlementStore:
     """The settlement payments and imported disputes of the invoices in one batch."""
 
-    def __init__(self, session: AsyncSession, client_id: int) -> None:
+    def __init__(self, session: AsyncSession, client_id: int, dispute_sla_days: int) -> None:
         self.session = session
         self.client_id = client_id
+        self.dispute_sla_days = dispute_sla_days
         self.payments: dict[str, Payment] = {}
         self.disputes: dict[int, Dispute] = {}
+        # Disputes added in this batch, with their invoice, waiting for an id to link them.
+        self.unlinked: list[tuple[Dispute, int]] = []
 
     async def load(self, invoice_numbers: Iterable[str], invoice_ids: Iterable[int]) -> None:
         references = [settlement_payment_reference(number) for number in invoice_numbers]
         payments = select(Payment).where(Payment.client_id == self.client_id, Payment.reference.in_(references))
         self.payments = {payment.reference: payment for payment in await self.session.scalars(payments)}
-        disputes = select(Dispute).where(
-            Dispute.client_id == self.client_id,
-            Dispute.invoice_id.in_(list(invoice_ids)),
-            Dispute.note == IMPORTED_DISPUTE_NOTE,
+        disputes = (
+            select(DisputeInvoice.invoice_id, Dispute)
+            .join(Dispute, Dispute.id == DisputeInvoice.dispute_id)
+            .where(
+                Dispute.client_id == self.client_id,
+                DisputeInvoice.invoice_id.in_(list(invoice_ids)),
+                Dispute.note == IMPORTED_DISPUTE_NOTE,
+            )
         )
-        self.disputes = {dispute.invoice_id: dispute for dispute in await self.session.scalars(disputes)}
+        self.disputes = {invoice_id: dispute for invoice_id, dispute in await self.session.execute(disputes)}
 
     async def sync_payment(self, invoice: Invoice) -> bool:
         """Add the full payment of a settled invoice or delete it from an open one.
@@ -87,11 +95,24 @@ class SettlementStore:
         dispute = self.disputes.get(invoice.id)
         values = _dispute_values(invoice, record, dispute)
         if dispute is None:
-            dispute = Dispute(client_id=self.client_id, invoice_id=invoice.id, note=IMPORTED_DISPUTE_NOTE, **values)
+            dispute = Dispute(client_id=self.client_id, note=IMPORTED_DISPUTE_NOTE, **values)
+            dispute.sla_due_on = add_working_days(values["opened_at"].date(), self.dispute_sla_days)
             self.session.add(dispute)
             self.disputes[invoice.id] = dispute
+            self.unlinked.append((dispute, invoice.id))
             return True
         return assign_changed(dispute, values)
+
+    async def link_new_disputes(self) -> None:
+        """Link the disputes added since the last call to their invoices."""
+        if not self.unlinked:
+            return
+        await self.session.flush()
+        self.session.add_all(
+            DisputeInvoice(dispute_id=dispute.id, invoice_id=invoice_id, client_id=self.client_id)
+            for dispute, invoice_id in self.unlinked
+        )
+        self.unlinked = []
 
 
 def _payment_values(invoice: Invoice) -> dict[str, Any]:
@@ -101,6 +122,8 @@ def _payment_values(invoice: Invoice) -> dict[str, Any]:
         "currency": invoice.currency,
         "amount_minor": invoice.amount_minor,
         "paid_on": invoice.settled_date,
+        "source": PaymentSource.SETTLEMENT,
+        "invoice_reference": invoice.number,
     }
 
 

@@ -12,7 +12,7 @@ from hub.accounts.models import User
 from hub.accounts.scope import Scope
 from hub.cases.claims import get_case_in_scope
 from hub.cases.models import Case
-from hub.disputes.models import Dispute, DisputeStatus
+from hub.disputes.models import Dispute, DisputeInvoice, DisputeStatus
 from hub.interactions.models import Direction, Interaction
 from hub.invoices.models import Invoice, Payment
 from hub.web.templating import format_money
@@ -95,16 +95,25 @@ def _dispute_entry(at: datetime, title: str, detail: str | None) -> TimelineEntr
 async def _dispute_entries(session: AsyncSession, case: Case) -> list[TimelineEntry]:
     query = (
         select(Dispute, Invoice.number)
-        .join(Invoice, Invoice.id == Dispute.invoice_id)
+        .join(DisputeInvoice, DisputeInvoice.dispute_id == Dispute.id)
+        .join(Invoice, Invoice.id == DisputeInvoice.invoice_id)
         .where(Dispute.client_id == case.client_id, Dispute.debtor_id == case.debtor_id)
+        .order_by(Dispute.id, Invoice.number)
     )
-    entries = []
+    numbers: dict[int, list[str]] = {}
+    disputes: dict[int, Dispute] = {}
     for dispute, invoice_number in await session.execute(query):
-        title = f"Dispute opened on invoice {invoice_number} ({dispute.reason_code})"
+        disputes[dispute.id] = dispute
+        numbers.setdefault(dispute.id, []).append(invoice_number)
+    entries = []
+    for dispute_id, dispute in disputes.items():
+        invoices = ", ".join(numbers[dispute_id])
+        noun = "invoice" if len(numbers[dispute_id]) == 1 else "invoices"
+        title = f"Dispute opened on {noun} {invoices} ({dispute.reason_code})"
         entries.append(_dispute_entry(dispute.opened_at, title, dispute.note))
         if dispute.resolved_at is not None:
             resolved = DISPUTE_OUTCOME_TITLES.get(dispute.status, "Dispute resolved")
-            entries.append(_dispute_entry(dispute.resolved_at, f"{resolved} (invoice {invoice_number})", None))
+            entries.append(_dispute_entry(dispute.resolved_at, f"{resolved} ({noun} {invoices})", None))
     return entries
 
 

@@ -34,7 +34,10 @@ INVOICE_FIELDS = (
     "paperless", "created_at",
 )  # fmt: skip
 PAYMENT_FIELDS = ("id", "reference", "invoice_id", "currency", "amount_minor", "paid_on", "created_at")
-DISPUTE_FIELDS = ("id", "invoice_id", "reason_code", "status", "note", "opened_at", "resolved_at")
+DISPUTE_FIELDS = (
+    "id", "reference", "reason_code", "status", "note", "opened_at", "sla_due_on", "reviewed_at", "resolved_at",
+    "resolution_note", "credited_minor",
+)  # fmt: skip
 INTERACTION_FIELDS = (
     "id", "created_at", "user_id", "channel", "direction", "outcome", "note", "next_action_on",
 )  # fmt: skip

@@ -6,14 +6,16 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.clients.models import Client
-from hub.disputes.models import Dispute
+from hub.disputes.models import DisputeInvoice
 from hub.invoices.models import Invoice
 from hub.scoring.features import InvoiceRecord
 
 
 async def load_invoice_records(session: AsyncSession, client: Client) -> list[InvoiceRecord]:
     """Return every invoice of ``client`` with a flag for whether it was ever disputed."""
-    disputed = exists().where(Dispute.invoice_id == Invoice.id, Dispute.client_id == client.id).label("disputed")
+    disputed = (
+        exists().where(DisputeInvoice.invoice_id == Invoice.id, DisputeInvoice.client_id == client.id).label("disputed")
+    )
     query = select(
         Invoice.id,
         Invoice.debtor_id,
