@@ -21,9 +21,11 @@ from hub.cases.models import Segment
 from hub.cases.queue import count_call_queue, list_call_queue
 from hub.cases.workspace import Workspace, load_workspace
 from hub.clients.models import Client
+from hub.disputes.panel import dispute_panel
 from hub.errors import NotFoundError, ValidationError
 from hub.interactions.models import CallOutcome
 from hub.interactions.timeline import list_timeline
+from hub.promises.panel import promise_panel
 from hub.text import require_plain_text
 from hub.web.htmx import htmx_target, is_htmx, redirect_after_post, render
 from hub.web.ids import is_row_id, require_row_ids
@@ -201,6 +203,8 @@ async def workspace_context(
         "held_by_me": held_by_me,
         "still_held_notice": origin == FROM_HELD and held_by_me,
         "form": form or outcome_form_context(case_id, locked_reason=locked_reason, autofocus=opened_by_next),
+        "promises": await promise_panel(session, workspace, current_user),
+        "disputes": await dispute_panel(session, workspace, current_user),
     }
 
 

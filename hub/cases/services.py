@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,7 +40,9 @@ async def ensure_cases(session: AsyncSession, client: Client) -> int:
     return len(missing)
 
 
-async def refresh_case_balances(session: AsyncSession, client: Client) -> None:
+async def refresh_case_balances(
+    session: AsyncSession, client: Client, debtor_ids: Collection[int] | None = None
+) -> None:
     """Recompute each case's collectible balance, oldest due date and status from its invoices.
 
     The collectible balance leaves out invoices under an open dispute, since
@@ -49,9 +53,15 @@ async def refresh_case_balances(session: AsyncSession, client: Client) -> None:
     NOTE: invoices in another currency than the client's are left out, because
     a case has one currency. The importer rejects such rows, so only
     invoices written by other means can be left out here.
+
+    With ``debtor_ids``, only the cases of those debtors are recomputed.
     """
     await ensure_cases(session, client)
     open_invoices = (Invoice.client_id == client.id) & (Invoice.open_minor != 0) & (Invoice.currency == client.currency)
+    cases_query = select(Case).where(Case.client_id == client.id)
+    if debtor_ids is not None:
+        open_invoices &= Invoice.debtor_id.in_(list(debtor_ids))
+        cases_query = cases_query.where(Case.debtor_id.in_(list(debtor_ids)))
     collectible = (
         select(
             Invoice.debtor_id,
@@ -64,7 +74,7 @@ async def refresh_case_balances(session: AsyncSession, client: Client) -> None:
     balances = {row.debtor_id: row for row in (await session.execute(collectible)).all()}
     debtors_with_open_items = set((await session.scalars(select(Invoice.debtor_id).where(open_invoices))).all())
 
-    cases = (await session.scalars(select(Case).where(Case.client_id == client.id))).all()
+    cases = (await session.scalars(cases_query)).all()
     for case in cases:
         balance = balances.get(case.debtor_id)
         case.open_minor = balance.open_minor if balance else 0

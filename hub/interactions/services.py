@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +18,17 @@ from hub.interactions.timeline import TimelineEntry, list_timeline
 from hub.text import require_plain_text
 
 # TimelineEntry and list_timeline stay importable from here for existing callers.
-__all__ = ["NEXT_ACTION_MAX_DAYS", "NOTE_MAX_CHARS", "TimelineEntry", "list_timeline", "log_call_outcome"]
+__all__ = [
+    "NEXT_ACTION_MAX_DAYS",
+    "NOTE_MAX_CHARS",
+    "CaseWork",
+    "TimelineEntry",
+    "add_interaction",
+    "begin_case_work",
+    "list_timeline",
+    "log_call_outcome",
+    "require_claim_free_or_own",
+]
 
 NOTE_MAX_CHARS = 2000
 # A next action further ahead than this is almost always a typing error (year 2062 for 2026).
@@ -40,7 +51,7 @@ def _parse_outcome(outcome: str) -> CallOutcome:
         raise ValidationError(message, {"outcome": message}) from None
 
 
-def _clean_note(note: str | None) -> str | None:
+def clean_note(note: str | None) -> str | None:
     text = (note or "").strip()
     require_plain_text("note", "Note", text, multiline=True)
     if len(text) > NOTE_MAX_CHARS:
@@ -69,10 +80,74 @@ def _next_action_date(outcome: CallOutcome, next_action_on: date | None, today: 
     return next_action_on
 
 
-async def _require_claim_free_or_own(session: AsyncSession, case: Case, user_id: int, now: datetime | None) -> None:
+async def require_claim_free_or_own(session: AsyncSession, case: Case, user_id: int, now: datetime | None) -> None:
+    """Raise ConflictError when a user other than ``user_id`` holds an unexpired claim on ``case``."""
     holder = await find_claim_holder(session, case, now=now)
     if holder is not None and holder.user_id != user_id:
         raise ConflictError(holder.conflict_message(case.id))
+
+
+@dataclass(frozen=True)
+class CaseWork:
+    """A case locked for a change by one user, with its client and the client's today."""
+
+    case: Case
+    client: Client
+    today: date
+
+
+async def begin_case_work(
+    session: AsyncSession,
+    scope: Scope,
+    case_id: int,
+    user_id: int,
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> CaseWork:
+    """Load the case in scope for update; raise ConflictError when another user has an unexpired claim on it.
+
+    ``today`` defaults to today in the client's time zone and ``now`` to the current time.
+    """
+    case = await get_case_in_scope(session, scope, case_id, for_update=True)
+    await require_claim_free_or_own(session, case, user_id, now)
+    client = await session.get_one(Client, case.client_id)
+    return CaseWork(case, client, today or client_today(client))
+
+
+def add_interaction(
+    session: AsyncSession,
+    case: Case,
+    user_id: int | None,
+    *,
+    channel: Channel,
+    outcome: CallOutcome | None,
+    note: str | None,
+    next_action_on: date,
+    direction: Direction = Direction.OUTBOUND,
+) -> Interaction:
+    """Add an interaction on ``case`` and schedule the case's next action; the caller flushes and commits.
+
+    The interaction ends this piece of work: the claim on the case is released,
+    and a broken promise counts as followed up.
+    """
+    interaction = Interaction(
+        client_id=case.client_id,
+        case_id=case.id,
+        user_id=user_id,
+        channel=channel,
+        direction=direction,
+        outcome=outcome,
+        note=note,
+        next_action_on=next_action_on,
+    )
+    session.add(interaction)
+    case.next_action_on = next_action_on
+    case.next_action_at = None
+    case.broken_promise_on = None
+    case.claimed_by_id = None
+    case.claimed_until = None
+    return interaction
 
 
 async def log_call_outcome(
@@ -97,34 +172,21 @@ async def log_call_outcome(
     current time), so that claim stays in place.
     """
     call_outcome = _parse_outcome(outcome)
-    clean_note = _clean_note(note)
-    case = await get_case_in_scope(session, scope, case_id, for_update=True)
-    await _require_claim_free_or_own(session, case, user_id, now)
-    client = await session.get_one(Client, case.client_id)
-    today = today or client_today(client)
-    action_on = _next_action_date(call_outcome, next_action_on, today)
+    note_text = clean_note(note)
+    work = await begin_case_work(session, scope, case_id, user_id, today=today, now=now)
+    action_on = _next_action_date(call_outcome, next_action_on, work.today)
 
-    interaction = Interaction(
-        client_id=case.client_id,
-        case_id=case.id,
-        user_id=user_id,
+    interaction = add_interaction(
+        session,
+        work.case,
+        user_id,
         channel=Channel.CALL,
-        direction=Direction.OUTBOUND,
         outcome=call_outcome,
-        note=clean_note,
+        note=note_text,
         next_action_on=action_on,
     )
-    session.add(interaction)
-    _schedule_case(case, call_outcome, action_on)
-    await refresh_case_priority(session, case, today=today)
+    if call_outcome == CallOutcome.PROMISE_TO_PAY:
+        work.case.promise_due_on = action_on
+    await refresh_case_priority(session, work.case, today=work.today)
     await session.commit()
     return interaction
-
-
-def _schedule_case(case: Case, outcome: CallOutcome, action_on: date) -> None:
-    case.next_action_on = action_on
-    if outcome == CallOutcome.PROMISE_TO_PAY:
-        case.promise_due_on = action_on
-    # The outcome ends this piece of work, so the case no longer needs to be held.
-    case.claimed_by_id = None
-    case.claimed_until = None

@@ -1,0 +1,15 @@
+"""Context of the case workspace's dispute panel (templates/disputes/_panel.html)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.accounts.models import User
+from hub.cases.workspace import Workspace
+
+
+async def dispute_panel(session: AsyncSession, workspace: Workspace, user: User) -> dict[str, Any]:
+    """Return the values templates/disputes/_panel.html reads under ``disputes``."""
+    return {}
