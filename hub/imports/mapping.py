@@ -33,10 +33,19 @@ FIELDS = (
     "settled_date",
     "disputed",
     "paperless",
+    "payment_reference",
+    "paid_on",
+    "dispute_reference",
+    "reason",
+    "opened_date",
+    "status",
+    "note",
 )
 REQUIRED_FIELDS = {
     "debtors": ("debtor_reference",),
     "invoices": ("debtor_reference", "invoice_number", "due_date", "amount"),
+    "payments": ("payment_reference", "amount", "paid_on"),
+    "disputes": ("invoice_number", "opened_date"),
 }
 # Header names a file without a mapping may use besides the field names.
 HEADER_ALIASES = {"reference": "debtor_reference", "name": "debtor_name", "country_code": "country"}
