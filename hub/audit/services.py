@@ -20,6 +20,9 @@ DEBTOR_EXPORTED = "debtor.exported"
 DEBTOR_ERASED = "debtor.erased"
 RETENTION_APPLIED = "retention.applied"
 RETENTION_POLICY_CHANGED = "retention.policy_changed"
+DISPUTE_OPENED = "dispute.opened"
+DISPUTE_CHANGED = "dispute.changed"
+DISPUTES_IMPORTED = "dispute.imported"
 ACTIONS = (
     CASE_VIEWED,
     INTERACTION_CREATED,
@@ -27,8 +30,11 @@ ACTIONS = (
     DEBTOR_ERASED,
     RETENTION_APPLIED,
     RETENTION_POLICY_CHANGED,
+    DISPUTE_OPENED,
+    DISPUTE_CHANGED,
+    DISPUTES_IMPORTED,
 )
-TARGET_TYPES = ("case", "interaction", "debtor", "client")
+TARGET_TYPES = ("case", "interaction", "debtor", "client", "dispute")
 
 DETAIL_MAX_KEYS = 12
 # Codes such as "json", "request" or "retention". A code must start with a
