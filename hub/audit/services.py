@@ -23,6 +23,10 @@ RETENTION_POLICY_CHANGED = "retention.policy_changed"
 DISPUTE_OPENED = "dispute.opened"
 DISPUTE_CHANGED = "dispute.changed"
 DISPUTES_IMPORTED = "dispute.imported"
+PROMISE_CREATED = "promise.created"
+PROMISE_CANCELLED = "promise.cancelled"
+# Set by evaluation against payments, so the actor is None.
+PROMISE_STATUS_CHANGED = "promise.status_changed"
 ACTIONS = (
     CASE_VIEWED,
     INTERACTION_CREATED,
@@ -33,8 +37,11 @@ ACTIONS = (
     DISPUTE_OPENED,
     DISPUTE_CHANGED,
     DISPUTES_IMPORTED,
+    PROMISE_CREATED,
+    PROMISE_CANCELLED,
+    PROMISE_STATUS_CHANGED,
 )
-TARGET_TYPES = ("case", "interaction", "debtor", "client", "dispute")
+TARGET_TYPES = ("case", "interaction", "debtor", "client", "dispute", "promise")
 
 DETAIL_MAX_KEYS = 12
 # Codes such as "json", "request" or "retention". A code must start with a
