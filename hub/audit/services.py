@@ -27,6 +27,11 @@ PROMISE_CREATED = "promise.created"
 PROMISE_CANCELLED = "promise.cancelled"
 # Set by evaluation against payments, so the actor is None.
 PROMISE_STATUS_CHANGED = "promise.status_changed"
+PAYMENT_RECORDED = "payment.recorded"
+PAYMENT_ALLOCATED = "payment.allocated"
+# Set when a payment arrives or by the daily job.
+PAYMENT_CHECK_FOUND = "payment_check.found"
+PAYMENT_CHECK_NOT_FOUND = "payment_check.not_found"
 ACTIONS = (
     CASE_VIEWED,
     INTERACTION_CREATED,
@@ -40,8 +45,12 @@ ACTIONS = (
     PROMISE_CREATED,
     PROMISE_CANCELLED,
     PROMISE_STATUS_CHANGED,
+    PAYMENT_RECORDED,
+    PAYMENT_ALLOCATED,
+    PAYMENT_CHECK_FOUND,
+    PAYMENT_CHECK_NOT_FOUND,
 )
-TARGET_TYPES = ("case", "interaction", "debtor", "client", "dispute", "promise")
+TARGET_TYPES = ("case", "interaction", "debtor", "client", "dispute", "promise", "payment")
 
 DETAIL_MAX_KEYS = 12
 # Codes such as "json", "request" or "retention". A code must start with a
