@@ -12,6 +12,8 @@
   date, else today). A promise to pay that falls due within PROMISE_WINDOW_DAYS
   (2) of today, or is already past due, sets urgency to 1. Promise dates are
   real calendar dates, so they compare with today in the client's time zone.
+  A broken promise (case.broken_promise_on set) also sets urgency to 1 until
+  an agent logs the next contact.
 
 Weights are the client's weight_risk, weight_exposure and weight_urgency
 (defaults 0.5, 0.3, 0.2 in hub.clients.models). Negative weights count as 0,
@@ -78,7 +80,14 @@ def exposure_component(open_minor: int, largest_open_minor: int) -> float:
     return max(1.0 + math.log10(ratio) / EXPOSURE_SPAN_DECADES, 0.0)
 
 
-def urgency_component(oldest_due_date: date | None, promise_due_on: date | None, context: PriorityContext) -> float:
+def urgency_component(
+    oldest_due_date: date | None,
+    promise_due_on: date | None,
+    context: PriorityContext,
+    broken_promise_on: date | None = None,
+) -> float:
+    if broken_promise_on is not None:
+        return 1.0
     if promise_due_on is not None and (promise_due_on - context.today).days <= PROMISE_WINDOW_DAYS:
         return 1.0
     if oldest_due_date is None:
@@ -93,10 +102,11 @@ def case_priority(case: Case, context: PriorityContext) -> float:
         return 0.0
 
     weights = context.weights
+    urgency = urgency_component(case.oldest_due_date, case.promise_due_on, context, case.broken_promise_on)
     score = (
         weights.risk * risk_component(case.risk_score)
         + weights.exposure * exposure_component(case.open_minor, context.largest_open_minor)
-        + weights.urgency * urgency_component(case.oldest_due_date, case.promise_due_on, context)
+        + weights.urgency * urgency
     )
     return MAX_PRIORITY * score
 
