@@ -292,13 +292,6 @@ def test_import_missing_file_exits(hub_env: dict[str, str], tmp_path: Path) -> N
     assert "missing.csv' not found: check the path" in result.output
 
 
-def test_import_payments_not_available(hub_env: dict[str, str]) -> None:
-    result = hub("import", "payments", "payments.csv", "--client", "acme")
-
-    assert result.exit_code == 2
-    assert "hub import payments is not available yet" in result.output
-
-
 def test_import_debtors_command_counts(hub_env: dict[str, str], tmp_path: Path) -> None:
     add_client("acme")
     report = str(tmp_path / "rejected.csv")

@@ -110,9 +110,10 @@ def _not_available(kind: str) -> None:
 
 @import_group.command("payments")
 @import_options
+@reports_hub_errors
 def import_payments(**options: Any) -> None:
-    """Not available yet: payments come from the settled date column of `hub import invoices`."""
-    _not_available("payments")
+    """Upsert payments from FILE on their reference and allocate them to the invoices they pay."""
+    run_import("payments", **options)
 
 
 @import_group.command("disputes")

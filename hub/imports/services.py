@@ -16,10 +16,12 @@ from hub.imports.cells import EARLIEST_DATE
 from hub.imports.debtors import import_debtors
 from hub.imports.invoices import import_invoices
 from hub.imports.mapping import Mapping
+from hub.imports.payments import import_payments
 from hub.imports.reader import CsvTable
 from hub.imports.report import ImportSummary
+from hub.payments.services import retry_unallocated_payments
 
-IMPORT_KINDS = ("debtors", "invoices")
+IMPORT_KINDS = ("debtors", "invoices", "payments")
 
 
 async def import_table(
@@ -31,7 +33,7 @@ async def import_table(
     as_of: date | None = None,
     batch_size: int = BATCH_SIZE_ROWS,
 ) -> ImportSummary:
-    """Import ``table`` as debtors or invoices of the client, then refresh its cases.
+    """Import ``table`` as debtors, invoices or payments of the client, then refresh its cases.
 
     ``as_of`` is stored as the client's as-of date, the day aging counts
     from. Rows are committed in batches of ``batch_size`` (see write_in_batches).
@@ -44,8 +46,12 @@ async def import_table(
     if kind == "debtors":
         summary = await import_debtors(session, client, table, mapping, batch_size)
         summary.as_of = as_of
+    elif kind == "payments":
+        summary = await import_payments(session, client, table, mapping, as_of, batch_size)
     else:
         summary = await import_invoices(session, client, table, mapping, as_of, batch_size)
+        # Payments that quoted an invoice this file brings are allocated now.
+        await retry_unallocated_payments(session, client)
 
     if as_of is not None and client.as_of_date != as_of:
         client.as_of_date = as_of
