@@ -99,7 +99,9 @@
 
   // After htmx swaps in a form with errors, move focus to the first invalid field.
   document.addEventListener("htmx:afterSettle", function () {
-    var invalid = document.querySelector("#outcome-form [aria-invalid=true]");
+    var invalid = document.querySelector(
+      "#outcome-form [aria-invalid=true], #dispute-form [aria-invalid=true], #dispute-detail [aria-invalid=true]"
+    );
     if (invalid && document.activeElement !== invalid) {
       invalid.focus();
     }

@@ -118,7 +118,7 @@ def test_queue_unknown_client_exits_one(hub_env: dict[str, str]) -> None:
     assert "unknown client 'nobody'" in error
 
 
-@pytest.mark.parametrize("kind", ["email", "dispute"])
+@pytest.mark.parametrize("kind", ["email"])
 def test_queue_missing_kind_exits_two(hub_env: dict[str, str], kind: str) -> None:
     code, _, error = _run(kind)
 

@@ -14,6 +14,7 @@ from hub.cases.queue import QueueEntry, list_call_queue
 from hub.cli_support import echo_json, reports_hub_errors, run_in_session
 from hub.clients.models import Client
 from hub.clients.services import get_client_by_slug
+from hub.disputes.cli import echo_dispute_queue
 
 QUEUE_KINDS = ("call", "email", "dispute")
 # Exit status for a queue kind that the CLI accepts but that has no cases to list yet.
@@ -78,10 +79,17 @@ def _echo_table(rows: list[dict[str, object]]) -> None:
 def queue(kind: str, client_slug: str | None, limit: int | None, as_json: bool) -> None:
     """Print the KIND work queue (call, email or dispute) in priority order.
 
-    Only the call queue exists so far; email and dispute exit with status 2.
+    The dispute queue is ordered by resolve-by day instead and adds each dispute's id, reason,
+    status, age in working days, resolve-by day and SLA state. The email queue does not exist
+    yet and exits with status 2.
     """
+    if kind == "dispute":
+        echo_dispute_queue(client_slug, limit, as_json)
+        return
     if kind != "call":
-        click.echo(f"the {kind} queue does not exist yet: only `hub queue call` lists cases", err=True)
+        click.echo(
+            f"the {kind} queue does not exist yet: `hub queue call` and `hub queue dispute` list cases", err=True
+        )
         sys.exit(EXIT_QUEUE_UNAVAILABLE)
 
     async def work(session: AsyncSession) -> list[QueueEntry]:
