@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from itertools import count
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.cases.models import Case
+from hub.cases.priority import client_today
 from hub.invoices.models import Payment, PaymentSource
 from hub.promises.models import Promise, PromiseInstalment, PromiseStatus
+from tests.factories import World
 
 _references = count(1)
 
@@ -78,3 +80,9 @@ async def add_promise_row(
     )
     await session.flush()
     return promise
+
+
+async def seed_promise(session: AsyncSession, world: World) -> Promise:
+    """Insert an open promise on case D-100 of the base world, due in a week."""
+    today = client_today(world.client)
+    return await add_promise_row(session, world.cases["D-100"], [(today + timedelta(days=7), 10_000)], made_on=today)

@@ -73,6 +73,8 @@ class QueueEntry:
     has_phone: bool = False
     # Id of the user with an unexpired claim on the case, or None.
     claimed_by_id: int | None = None
+    # The day a promise on the case was found broken, until an agent logs the next contact.
+    broken_promise_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ def _queue_entry(case: Case, client: Client, debtor: Debtor, now: datetime) -> Q
         promise_due_on=case.promise_due_on,
         has_phone=bool(debtor.phone and debtor.phone.strip()),
         claimed_by_id=active_claimer_id(case, now),
+        broken_promise_on=case.broken_promise_on,
     )
 
 
