@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from hub.cases.priority import client_today
 from hub.cases.refresh import refresh_client
 from hub.clients.models import Client
 from hub.db import create_engine, create_session_factory
+from hub.promises.evaluation import debtors_with_open_promises, evaluate_debtor_promises
 from hub.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -50,3 +52,27 @@ async def refresh_cases(ctx: dict[str, Any], client_id: int | None = None) -> in
             await session.commit()
     logger.info("refresh_cases done clients=%d", len(client_ids))
     return len(client_ids)
+
+
+async def evaluate_promises(ctx: dict[str, Any]) -> int:
+    """Evaluate every client's promises with open instalments against payments; return how many debtors were checked.
+
+    Each client is evaluated with its own local today, so an instalment turns
+    broken on the first day after its due date plus grace in that client's
+    time zone.
+    """
+    session_factory: async_sessionmaker[AsyncSession] = ctx["session_factory"]
+    async with session_factory() as session:
+        client_ids = (await session.scalars(select(Client.id).order_by(Client.id))).all()
+
+    checked = 0
+    for client_id in client_ids:
+        # One transaction per client, so one client's failure leaves the others evaluated.
+        async with session_factory() as session:
+            client = await session.get_one(Client, client_id)
+            debtor_ids = await debtors_with_open_promises(session, client)
+            await evaluate_debtor_promises(session, client, debtor_ids, client_today(client))
+            await session.commit()
+        checked += len(debtor_ids)
+    logger.info("evaluate_promises done clients=%d debtors=%d", len(client_ids), checked)
+    return checked
