@@ -27,6 +27,7 @@ from hub.disputes.models import Dispute, DisputeInvoice, DisputeReason, DisputeS
 from hub.disputes.sla import add_working_days
 from hub.interactions.models import CallOutcome, Channel, Interaction
 from hub.invoices.models import Invoice, Payment, PaymentAllocation, PaymentSource
+from hub.promises.demo import seed_demo_promises
 
 DEFAULT_DEMO_CASES = 60
 DEFAULT_DEMO_SLUG = "demo"
@@ -299,6 +300,7 @@ async def seed_demo(
     await _add_past_calls(session, client, rng, users[Role.AGENT])
 
     await refresh_client(session, client)
+    await seed_demo_promises(session, client, users[Role.AGENT])
     summary.logins = tuple(DemoLogin(role, user.email, DEMO_PASSWORDS[role]) for role, user in users.items())
     return summary
 
