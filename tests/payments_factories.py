@@ -152,3 +152,21 @@ async def skip_promises_until_implemented(monkeypatch: pytest.MonkeyPatch) -> No
         return None
 
     monkeypatch.setattr(payment_services, "evaluate_debtor_promises", no_promises)
+
+
+async def seed_payment(session: AsyncSession, client: Client, debtor: Debtor) -> Payment:
+    """Store an unallocated API payment of ``debtor`` at ``client``, for tests that need any payment id."""
+    payment = Payment(
+        client_id=client.id,
+        debtor_id=debtor.id,
+        reference="SEED-1",
+        currency=client.currency,
+        amount_minor=1_000,
+        paid_on=client_today(client) - timedelta(days=1),
+        source=PaymentSource.API,
+        unallocated_minor=1_000,
+        unallocated_reason="seeded without allocation",
+    )
+    session.add(payment)
+    await session.flush()
+    return payment

@@ -24,6 +24,11 @@ API_PATHS = {
     "/api/v1/cases/{case_id}",
     "/api/v1/cases/{case_id}/timeline",
     "/api/v1/cases/{case_id}/outcomes",
+    "/api/v1/cases/{case_id}/promises",
+    "/api/v1/promises/{promise_id}",
+    "/api/v1/promises/{promise_id}/cancel",
+    "/api/v1/payments",
+    "/api/v1/payments/{payment_id}",
 }
 
 
@@ -191,7 +196,7 @@ async def test_openapi_operations_require_bearer(client: AsyncTestClient) -> Non
     document = (await client.get("/schema/openapi.json")).json()
 
     operations = [operation for item in document["paths"].values() for operation in item.values()]
-    assert len(operations) == 7
+    assert len(operations) == 15
     assert all(operation["security"] == [{"BearerToken": []}] for operation in operations)
 
 

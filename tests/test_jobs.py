@@ -100,7 +100,12 @@ def test_app_runs_daily_refresh_in_process(database_url: str, engine: AsyncEngin
         task_names = {task.get_name() for task in runner._tasks}
 
     assert isinstance(runner, InProcessJobRunner)
-    assert task_names == {"daily-refresh_cases", "daily-apply_retention", "daily-evaluate_promises"}
+    assert task_names == {
+        "daily-refresh_cases",
+        "daily-apply_retention",
+        "daily-evaluate_promises",
+        "daily-expire_payment_checks",
+    }
 
 
 def test_app_sends_jobs_to_arq_with_redis(database_url: str, engine: AsyncEngine) -> None:

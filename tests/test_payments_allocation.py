@@ -312,10 +312,11 @@ async def test_hand_allocation_takes_remainder(session: AsyncSession, world: Pay
     await record(session, world.client, payment_data("P-2", 9_000, invoice="F-404", debtor="D1"))
     payment = await reload_payment(session, "P-2")
 
-    taken = await allocate_payment_by_hand(session, payment, "F-2", actor=None)
+    invoice, taken = await allocate_payment_by_hand(session, payment, "F-2", actor=None)
     await session.commit()
 
     payment = await reload_payment(session, "P-2")
+    assert invoice.id == later.id
     assert taken == 3_000
     assert payment.unallocated_minor == 6_000
     assert payment.invoice_id == later.id

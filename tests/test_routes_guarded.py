@@ -34,6 +34,7 @@ from hub.disputes.models import Dispute
 from hub.invoices.models import Invoice
 from hub.web.auth import requires_admin, requires_supervisor
 from tests.factories import PASSWORD, World, build_world, csrf_headers, web_app
+from tests.payments_factories import seed_payment
 from tests.promise_factories import seed_promise
 
 PUBLIC_PATHS = {"/login", "/logout", "/health", "/favicon.ico"}
@@ -136,6 +137,7 @@ async def seed_record_ids(session: AsyncSession, world: GuardWorld) -> dict[str,
         "invoice_id": await first_id(session, Invoice, acme.id),
         "dispute_id": await first_id(session, Dispute, acme.id),
         "promise_id": (await seed_promise(session, world.base)).id,
+        "payment_id": (await seed_payment(session, acme, world.base.debtors["D-100"])).id,
         "client_id": acme.id,
         "user_id": agent.id,
         "token_id": token.id,

@@ -11,7 +11,7 @@ open_minor follows through Invoice.recompute_open.
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -25,6 +25,7 @@ from hub.cases.services import invoice_is_disputed
 from hub.clients.models import Client
 from hub.debtors.models import Debtor
 from hub.errors import ConflictError, NotFoundError, ValidationError
+from hub.imports.parsing import MAX_MINOR_UNITS
 from hub.invoices.models import Invoice, Payment, PaymentAllocation, PaymentSource
 from hub.payments.allocation import clip_reason, plan_allocation
 from hub.payments.checks import settle_payment_checks
@@ -99,6 +100,8 @@ def check_payment_data(data: PaymentData, client: Client, today: date) -> Paymen
             "amount_minor",
             f"Amount {data.amount_minor} is not positive: a payment must be more than 0, and refunds are not payments.",
         )
+    if data.amount_minor > MAX_MINOR_UNITS:
+        raise _field_error("amount_minor", f"Amount {data.amount_minor} is too large to store: fix the amount.")
     currency = (data.currency or "").strip().upper()
     if currency != client.currency:
         raise _field_error(
@@ -213,8 +216,12 @@ class PaymentRecorder:
         self._arrive(payment)
         return RecordedPayment(payment, outcome)
 
-    async def allocate_by_hand(self, payment: Payment, invoice_number: str, amount_minor: int | None = None) -> int:
-        """Allocate up to ``amount_minor`` of the payment's unallocated remainder to an invoice; return the amount.
+    async def allocate_by_hand(
+        self, payment: Payment, invoice_number: str, amount_minor: int | None = None
+    ) -> tuple[Invoice, int]:
+        """Allocate up to ``amount_minor`` of the payment's unallocated remainder to an invoice.
+
+        Return the invoice and the amount it took.
 
         Without ``amount_minor``, as much as the invoice has left to pay. The
         invoice may be under dispute, since a person chose it.
@@ -270,7 +277,7 @@ class PaymentRecorder:
         if newly_assigned:
             self._arrive(payment)
         await self.session.flush()
-        return taken
+        return invoice, taken
 
     async def retry_quoted_invoices(self) -> int:
         """Allocate the payments whose quoted invoice was not found before and now exists; return how many.
@@ -503,14 +510,17 @@ async def allocate_payment_by_hand(
     amount_minor: int | None = None,
     *,
     actor: int | None = None,
-) -> int:
-    """Allocate part of the payment's remainder to ``invoice_number`` and bring cases up to date; flush only."""
+) -> tuple[Invoice, int]:
+    """Allocate part of the payment's remainder to ``invoice_number`` and bring cases up to date; flush only.
+
+    Return the invoice and the amount it took.
+    """
     client = await session.get_one(Client, payment.client_id)
     recorder = PaymentRecorder(session, client, actor=actor)
     payment = await session.get_one(Payment, payment.id, with_for_update=True, populate_existing=True)
-    taken = await recorder.allocate_by_hand(payment, invoice_number, amount_minor)
+    allocated = await recorder.allocate_by_hand(payment, invoice_number, amount_minor)
     await recorder.finish()
-    return taken
+    return allocated
 
 
 async def cash_received(session: AsyncSession, client_id: int, debtor_id: int | None, start: date, end: date) -> int:
@@ -542,3 +552,66 @@ async def cash_received(session: AsyncSession, client_id: int, debtor_id: int | 
         .where(*in_period, Payment.source == PaymentSource.SETTLEMENT, unexplained > 0)
     )
     return int(await session.scalar(recorded) or 0) + int(await session.scalar(settled) or 0)
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    """A payment with its client's slug, its debtor's reference and its allocations as (invoice number, amount)."""
+
+    payment: Payment
+    client_slug: str
+    debtor_reference: str | None
+    invoice_number: str | None
+    allocations: list[tuple[str, int]]
+
+
+async def list_payments(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    client_id: int | None = None,
+    debtor_reference: str | None = None,
+    unallocated: bool = False,
+    limit: int = 100,
+) -> list[Payment]:
+    """Return the payments in ``scope``, newest payment day first, filtered by client, debtor and remainder."""
+    query = select(Payment).where(Payment.client_id.in_(scope.client_ids))
+    if client_id is not None:
+        query = query.where(Payment.client_id == client_id)
+    if debtor_reference:
+        query = query.join(Debtor, Debtor.id == Payment.debtor_id).where(Debtor.reference == debtor_reference)
+    if unallocated:
+        query = query.where(Payment.unallocated_minor > 0)
+    query = query.order_by(Payment.paid_on.desc(), Payment.id.desc()).limit(limit)
+    return list((await session.scalars(query)).all())
+
+
+async def describe_payments(session: AsyncSession, payments: Sequence[Payment]) -> list[PaymentView]:
+    """Return a view of each payment, loading clients, debtors, invoices and allocations with one query each."""
+    if not payments:
+        return []
+    client_ids = {payment.client_id for payment in payments}
+    debtor_ids = {payment.debtor_id for payment in payments if payment.debtor_id is not None}
+    invoice_ids = {payment.invoice_id for payment in payments if payment.invoice_id is not None}
+    slugs = dict((await session.execute(select(Client.id, Client.slug).where(Client.id.in_(client_ids)))).all())
+    debtors = dict((await session.execute(select(Debtor.id, Debtor.reference).where(Debtor.id.in_(debtor_ids)))).all())
+    numbers = dict((await session.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(invoice_ids)))).all())
+    parts = await session.execute(
+        select(PaymentAllocation.payment_id, Invoice.number, PaymentAllocation.amount_minor)
+        .join(Invoice, Invoice.id == PaymentAllocation.invoice_id)
+        .where(PaymentAllocation.payment_id.in_([payment.id for payment in payments]))
+        .order_by(Invoice.due_date, Invoice.id)
+    )
+    allocations: dict[int, list[tuple[str, int]]] = {}
+    for payment_id, number, amount in parts.all():
+        allocations.setdefault(payment_id, []).append((number, amount))
+    return [
+        PaymentView(
+            payment=payment,
+            client_slug=slugs[payment.client_id],
+            debtor_reference=debtors.get(payment.debtor_id) if payment.debtor_id is not None else None,
+            invoice_number=numbers.get(payment.invoice_id) if payment.invoice_id is not None else None,
+            allocations=allocations.get(payment.id, []),
+        )
+        for payment in payments
+    ]
