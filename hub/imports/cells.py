@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 from hub.debtors.models import Debtor
+from hub.disputes.models import Dispute
 from hub.imports.parsing import RowError
 from hub.invoices.models import Invoice
 
@@ -24,6 +25,9 @@ MAX_LENGTHS = {
     "language": _length(Debtor.language),
     "timezone": _length(Debtor.timezone),
     "invoice_number": _length(Invoice.number),
+    "dispute_reference": _length(Dispute.reference),
+    # The limit of an agent's note, hub.interactions.services.NOTE_MAX_CHARS.
+    "note": 2000,
 }
 # Amounts, dates, flags and currency codes are short, so a longer cell is a shifted or broken row.
 MAX_OTHER_CELL_CHARS = 100

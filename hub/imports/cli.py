@@ -17,8 +17,6 @@ from hub.imports.reader import read_table
 from hub.imports.report import ImportSummary, default_report_path, write_rejected_report
 from hub.imports.services import import_table
 
-EXIT_NOT_AVAILABLE = 2
-
 
 @click.group("import")
 def import_group() -> None:
@@ -99,15 +97,6 @@ def import_debtors(**options: Any) -> None:
     run_import("debtors", **options)
 
 
-def _not_available(kind: str) -> None:
-    click.echo(
-        f"hub import {kind} is not available yet: import settled dates and disputed flags "
-        "with `hub import invoices` and its mapping instead",
-        err=True,
-    )
-    raise SystemExit(EXIT_NOT_AVAILABLE)
-
-
 @import_group.command("payments")
 @import_options
 @reports_hub_errors
@@ -118,6 +107,7 @@ def import_payments(**options: Any) -> None:
 
 @import_group.command("disputes")
 @import_options
+@reports_hub_errors
 def import_disputes(**options: Any) -> None:
-    """Not available yet: disputes come from the disputed column of `hub import invoices`."""
-    _not_available("disputes")
+    """Upsert running disputes from FILE with their original opening dates (see examples/mappings/disputes-*.toml)."""
+    run_import("disputes", **options)

@@ -14,6 +14,7 @@ from typing import Any
 
 from babel.numbers import get_currency_name
 
+from hub.disputes.models import DisputeReason, DisputeStatus
 from hub.errors import ValidationError
 from hub.imports.parsing import NumberFormat
 
@@ -50,6 +51,11 @@ REQUIRED_FIELDS = {
 # Header names a file without a mapping may use besides the field names.
 HEADER_ALIASES = {"reference": "debtor_reference", "name": "debtor_name", "country_code": "country"}
 FLAG_FIELDS = ("disputed", "paperless")
+# Fields whose cells hold codes, with the hub's own codes; [values.<field>] maps a file's codes to them.
+CODE_FIELDS = {
+    "reason": tuple(reason.value for reason in DisputeReason),
+    "status": tuple(status.value for status in DisputeStatus),
+}
 DEFAULT_TRUE_VALUES = ("yes", "y", "true", "1", "ja", "j")
 DEFAULT_FALSE_VALUES = ("no", "n", "false", "0", "nee")
 DELIMITERS = {",": ",", ";": ";", "tab": "\t", "\t": "\t", "|": "|"}
@@ -83,10 +89,15 @@ class Mapping:
     number_format: NumberFormat = NumberFormat(".", ",")
     currency: str | None = None
     flags: dict[str, Flags] = field(default_factory=dict)
+    # For each code field, the file's values (stripped and case-folded) and the hub's code each one stands for.
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def is_default(self) -> bool:
         return self.source == "default"
+
+    def code_values(self, name: str) -> dict[str, str]:
+        return self.codes.get(name, {})
 
     def flag_values(self, name: str) -> Flags:
         return self.flags.get(name, (DEFAULT_TRUE_VALUES, DEFAULT_FALSE_VALUES))
@@ -122,6 +133,7 @@ def _build_mapping(source: str, document: dict[str, Any]) -> Mapping:
         number_format=_read_number_format(stub, document),
         currency=_read_currency(stub, document.get("currency")),
         flags=_read_flags(stub, document.get("values", {})),
+        codes=_read_codes(stub, document.get("values", {})),
     )
 
 
@@ -217,8 +229,32 @@ def _read_currency(mapping: Mapping, value: Any) -> str | None:
 def _read_flags(mapping: Mapping, values: Any) -> dict[str, Flags]:
     if not isinstance(values, dict):
         raise mapping.fail("[values] must be a table such as [values.disputed]")
-    _reject_unknown(mapping, values, FLAG_FIELDS, "field in [values]")
-    return {name: _read_flag_table(mapping, name, table) for name, table in values.items()}
+    _reject_unknown(mapping, values, (*FLAG_FIELDS, *CODE_FIELDS), "field in [values]")
+    return {name: _read_flag_table(mapping, name, table) for name, table in values.items() if name in FLAG_FIELDS}
+
+
+def _read_codes(mapping: Mapping, values: dict[str, Any]) -> dict[str, dict[str, str]]:
+    return {name: _read_code_table(mapping, name, values[name]) for name in CODE_FIELDS if name in values}
+
+
+def _read_code_table(mapping: Mapping, name: str, table: Any) -> dict[str, str]:
+    """Return the file's values of [values.<name>], case-folded, each with the hub's code it is listed under."""
+    allowed = CODE_FIELDS[name]
+    if not isinstance(table, dict) or not table:
+        raise mapping.fail(f'[values.{name}] needs lines such as {allowed[0]} = ["the file\'s code"]')
+    codes: dict[str, str] = {}
+    for code, items in table.items():
+        if code not in allowed:
+            raise mapping.fail(f"unknown {name} {code!r} in [values.{name}]: use one of {', '.join(allowed)}")
+        listed = [items] if isinstance(items, str) else items
+        if not isinstance(listed, list) or not all(isinstance(item, str) and item.strip() for item in listed):
+            raise mapping.fail(f"values.{name}.{code} must be a non-empty string or a list of them")
+        for item in listed:
+            key = item.strip().casefold()
+            if codes.get(key, code) != code:
+                raise mapping.fail(f"value {item!r} in [values.{name}] is listed under both {codes[key]} and {code}")
+            codes[key] = code
+    return codes
 
 
 def _read_flag_table(mapping: Mapping, name: str, table: Any) -> Flags:

@@ -14,6 +14,7 @@ from hub.errors import ValidationError
 from hub.imports.batches import BATCH_SIZE_ROWS
 from hub.imports.cells import EARLIEST_DATE
 from hub.imports.debtors import import_debtors
+from hub.imports.disputes import import_disputes
 from hub.imports.invoices import import_invoices
 from hub.imports.mapping import Mapping
 from hub.imports.payments import import_payments
@@ -21,7 +22,7 @@ from hub.imports.reader import CsvTable
 from hub.imports.report import ImportSummary
 from hub.payments.services import retry_unallocated_payments
 
-IMPORT_KINDS = ("debtors", "invoices", "payments")
+IMPORT_KINDS = ("debtors", "invoices", "payments", "disputes")
 
 
 async def import_table(
@@ -33,7 +34,7 @@ async def import_table(
     as_of: date | None = None,
     batch_size: int = BATCH_SIZE_ROWS,
 ) -> ImportSummary:
-    """Import ``table`` as debtors, invoices or payments of the client, then refresh its cases.
+    """Import ``table`` as debtors, invoices, payments or disputes of the client, then refresh its cases.
 
     ``as_of`` is stored as the client's as-of date, the day aging counts
     from. Rows are committed in batches of ``batch_size`` (see write_in_batches).
@@ -48,6 +49,8 @@ async def import_table(
         summary.as_of = as_of
     elif kind == "payments":
         summary = await import_payments(session, client, table, mapping, as_of, batch_size)
+    elif kind == "disputes":
+        summary = await import_disputes(session, client, table, mapping, as_of, batch_size)
     else:
         summary = await import_invoices(session, client, table, mapping, as_of, batch_size)
         # Payments that quoted an invoice this file brings are allocated now.
