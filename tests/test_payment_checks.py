@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from arq import Worker
+from arq.connections import RedisSettings, create_pool
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -15,6 +17,7 @@ from hub.db import create_session_factory
 from hub.debtors.models import Debtor
 from hub.errors import ValidationError
 from hub.interactions.models import CallOutcome, Channel, Interaction
+from hub.jobs import ArqJobRunner
 from hub.payments.checks import LOOKBACK_DAYS, PAYMENT_CHECK_DAYS, open_payment_check
 from hub.payments.jobs import expire_payment_checks
 from hub.payments.models import PaymentCheck, PaymentCheckStatus
@@ -27,6 +30,9 @@ from tests.payments_factories import (
     record,
     skip_promises_until_implemented,
 )
+from tests.services import require_redis
+from workers.jobs import shutdown, startup
+from workers.settings import DAILY_JOBS, PAYMENT_CHECK_HOUR_UTC, WorkerSettings
 
 
 @pytest.fixture(autouse=True)
@@ -245,3 +251,35 @@ async def test_checks_stay_per_client(session: AsyncSession, world: PaymentWorld
 
     assert (await reload_check(session, check.id)).status == PaymentCheckStatus.OPEN
     assert await session.scalar(select(Debtor.client_id).where(Debtor.id == case.debtor_id)) == world.other_client.id
+
+
+async def test_arq_worker_expires_checks(
+    session: AsyncSession, engine: AsyncEngine, hub_env: dict[str, str], world: PaymentWorld
+) -> None:
+    settings = RedisSettings.from_dsn(require_redis())
+    pool = await create_pool(settings)
+    await pool.flushdb()
+    await pool.aclose()
+    case = await case_of(session, world.debtors["D1"])
+    # Due yesterday in every time zone the job may run in, so the worker's own today finds it overdue.
+    check = await open_check(session, case, world.today - timedelta(days=PAYMENT_CHECK_DAYS + 2))
+    runner = ArqJobRunner(f"redis://{settings.host}:{settings.port}/{settings.database}")
+    await runner.enqueue(expire_payment_checks)
+    await runner.close()
+
+    worker = Worker(
+        functions=WorkerSettings.functions,
+        redis_settings=settings,
+        on_startup=startup,
+        on_shutdown=shutdown,
+        burst=True,
+        poll_delay=0.05,
+        handle_signals=False,
+    )
+    await worker.main()
+    await worker.close()
+
+    assert worker.jobs_complete == 1
+    assert worker.jobs_failed == 0
+    assert (await reload_check(session, check.id)).status == PaymentCheckStatus.NOT_FOUND
+    assert (expire_payment_checks, PAYMENT_CHECK_HOUR_UTC) in DAILY_JOBS

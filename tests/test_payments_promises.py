@@ -1,0 +1,100 @@
+"""Payments deciding promises: each recorded, changed or imported payment re-evaluates the debtor's promises."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.imports.mapping import load_mapping
+from hub.imports.reader import read_table
+from hub.imports.services import import_table
+from hub.promises.evaluation import evaluate_debtor_promises
+from hub.promises.models import Promise, PromiseStatus
+from tests.payments_factories import (
+    PaymentWorld,
+    add_invoice,
+    build_payment_world,
+    case_of,
+    payment_data,
+    promises_implemented,
+    record,
+)
+from tests.promise_factories import add_promise_row
+
+pytestmark = pytest.mark.skipif(
+    not asyncio.run(promises_implemented()), reason="promise evaluation is not implemented in this checkout"
+)
+
+
+@pytest.fixture
+async def world(session: AsyncSession) -> PaymentWorld:
+    world = await build_payment_world(session)
+    await add_invoice(session, world.client, world.debtors["D1"], "F-1", 10_000, -30)
+    return world
+
+
+async def promise_status(session: AsyncSession, promise: Promise) -> PromiseStatus:
+    return (await session.get_one(Promise, promise.id, populate_existing=True)).status
+
+
+async def test_payment_keeps_open_promise(session: AsyncSession, world: PaymentWorld) -> None:
+    case = await case_of(session, world.debtors["D1"])
+    today = world.today
+    promise = await add_promise_row(session, case, [(today + timedelta(days=5), 4_000)], made_on=today - timedelta(1))
+    await session.commit()
+
+    await record(session, world.client, payment_data("P-1", 4_000, invoice="F-1", paid_on=today))
+
+    case = await case_of(session, world.debtors["D1"])
+    assert await promise_status(session, promise) == PromiseStatus.KEPT
+    assert case.promise_due_on is None
+    assert case.broken_promise_on is None
+
+
+async def test_late_file_repairs_broken_promise(session: AsyncSession, world: PaymentWorld) -> None:
+    case = await case_of(session, world.debtors["D1"])
+    today = world.today
+    due_on = today - timedelta(days=10)
+    promise = await add_promise_row(session, case, [(due_on, 4_000)], made_on=today - timedelta(days=20))
+    await evaluate_debtor_promises(session, world.client, [case.debtor_id], today)
+    await session.commit()
+    assert await promise_status(session, promise) == PromiseStatus.BROKEN
+
+    await record(session, world.client, payment_data("P-1", 4_000, debtor="D1", paid_on=due_on))
+
+    assert await promise_status(session, promise) == PromiseStatus.KEPT
+
+
+async def test_lowered_payment_breaks_promise_part(session: AsyncSession, world: PaymentWorld) -> None:
+    case = await case_of(session, world.debtors["D1"])
+    today = world.today
+    due_on = today - timedelta(days=10)
+    promise = await add_promise_row(session, case, [(due_on, 4_000)], made_on=today - timedelta(days=20))
+    await record(session, world.client, payment_data("P-1", 4_000, debtor="D1", paid_on=due_on))
+    assert await promise_status(session, promise) == PromiseStatus.KEPT
+
+    await record(session, world.client, payment_data("P-1", 1_500, debtor="D1", paid_on=due_on))
+
+    case = await case_of(session, world.debtors["D1"])
+    assert await promise_status(session, promise) == PromiseStatus.PARTLY_KEPT
+    assert case.broken_promise_on == today
+
+
+async def test_import_evaluates_promises(session: AsyncSession, world: PaymentWorld, tmp_path: Path) -> None:
+    case = await case_of(session, world.debtors["D1"])
+    today = world.today
+    promise = await add_promise_row(session, case, [(today + timedelta(days=3), 2_500)], made_on=today)
+    await session.commit()
+    path = tmp_path / "payments.csv"
+    path.write_text(f"payment_reference,paid_on,amount,invoice_number\nBANK-1,{today.isoformat()},25.00,F-1\n")
+    mapping = load_mapping(None)
+
+    summary = await import_table(session, "payments", "acme", read_table(path, mapping), mapping)
+    await session.commit()
+
+    assert summary.inserted == 1
+    assert await promise_status(session, promise) == PromiseStatus.KEPT
