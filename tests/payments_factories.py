@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,9 +18,7 @@ from hub.cases.services import refresh_case_balances
 from hub.clients.models import Client
 from hub.debtors.models import Debtor
 from hub.invoices.models import Invoice, Payment, PaymentAllocation, PaymentSource
-from hub.payments import services as payment_services
 from hub.payments.services import PaymentData, RecordedPayment, record_payment
-from hub.promises import evaluation
 
 
 @dataclass
@@ -132,26 +129,6 @@ async def case_of(session: AsyncSession, debtor: Debtor) -> Case:
     )
     assert case is not None, debtor.reference
     return case
-
-
-async def promises_implemented() -> bool:
-    """Return whether hub.promises.evaluation.evaluate_debtor_promises has an implementation."""
-    try:
-        await evaluation.evaluate_debtor_promises(None, None, [])  # type: ignore[arg-type]
-    except NotImplementedError:
-        return False
-    return True
-
-
-async def skip_promises_until_implemented(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Replace promise evaluation by a no-op in payment tests while it only raises NotImplementedError."""
-    if await promises_implemented():
-        return
-
-    async def no_promises(*_args: object, **_kwargs: object) -> None:
-        return None
-
-    monkeypatch.setattr(payment_services, "evaluate_debtor_promises", no_promises)
 
 
 async def seed_payment(session: AsyncSession, client: Client, debtor: Debtor) -> Payment:

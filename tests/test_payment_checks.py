@@ -28,16 +28,10 @@ from tests.payments_factories import (
     case_of,
     payment_data,
     record,
-    skip_promises_until_implemented,
 )
 from tests.services import require_redis
 from workers.jobs import shutdown, startup
 from workers.settings import DAILY_JOBS, PAYMENT_CHECK_HOUR_UTC, WorkerSettings
-
-
-@pytest.fixture(autouse=True)
-async def promises_ready(monkeypatch: pytest.MonkeyPatch) -> None:
-    await skip_promises_until_implemented(monkeypatch)
 
 
 @pytest.fixture

@@ -27,13 +27,7 @@ from tests.payments_factories import (
     record,
     reload_invoice,
     reload_payment,
-    skip_promises_until_implemented,
 )
-
-
-@pytest.fixture(autouse=True)
-async def promises_ready(monkeypatch: pytest.MonkeyPatch) -> None:
-    await skip_promises_until_implemented(monkeypatch)
 
 
 @pytest.fixture

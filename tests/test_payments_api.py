@@ -19,15 +19,9 @@ from hub.audit.models import AuditEvent
 from hub.audit.services import PAYMENT_ALLOCATED, PAYMENT_RECORDED
 from hub.invoices.models import Invoice, Payment
 from tests.factories import AS_OF, World, build_world, web_app
-from tests.payments_factories import skip_promises_until_implemented
 from tests.test_api_http import free_port, wait_until_started
 
 PAID_ON = AS_OF.isoformat()
-
-
-@pytest.fixture(autouse=True)
-async def promises_ready(monkeypatch: pytest.MonkeyPatch) -> None:
-    await skip_promises_until_implemented(monkeypatch)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from hub.imports.report import ImportSummary
 from hub.imports.services import import_table
 from hub.invoices.models import Invoice, Payment, PaymentAllocation, PaymentSource
 from hub.settings import PROJECT_ROOT
-from tests.payments_factories import allocations_of, skip_promises_until_implemented
+from tests.payments_factories import allocations_of
 
 FIXTURES = Path(__file__).parent / "fixtures" / "payments"
 BANK_MAPPING = PROJECT_ROOT / "examples" / "mappings" / "payments-bank.toml"
@@ -43,11 +43,6 @@ WRITTEN_TABLES = (
     "promise",
     "audit_event",
 )
-
-
-@pytest.fixture(autouse=True)
-async def promises_ready(monkeypatch: pytest.MonkeyPatch) -> None:
-    await skip_promises_until_implemented(monkeypatch)
 
 
 @pytest.fixture

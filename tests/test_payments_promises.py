@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,14 +19,9 @@ from tests.payments_factories import (
     build_payment_world,
     case_of,
     payment_data,
-    promises_implemented,
     record,
 )
 from tests.promise_factories import add_promise_row
-
-pytestmark = pytest.mark.skipif(
-    not asyncio.run(promises_implemented()), reason="promise evaluation is not implemented in this checkout"
-)
 
 
 @pytest.fixture
