@@ -71,6 +71,8 @@ class QueueEntry:
     promise_due_on: date | None
     # Whether the debtor has a phone number on file, so the row can offer a call.
     has_phone: bool = False
+    # The number on file was marked unusable by a wrong-party outcome.
+    phone_unusable: bool = False
     # Id of the user with an unexpired claim on the case, or None.
     claimed_by_id: int | None = None
     # The day a promise on the case was found broken, until an agent logs the next contact.
@@ -117,6 +119,7 @@ def _queue_entry(case: Case, client: Client, debtor: Debtor, now: datetime) -> Q
         next_action_on=case.next_action_on,
         promise_due_on=case.promise_due_on,
         has_phone=bool(debtor.phone and debtor.phone.strip()),
+        phone_unusable=bool(debtor.phone) and not debtor.phone_usable,
         claimed_by_id=active_claimer_id(case, now),
         broken_promise_on=case.broken_promise_on,
     )

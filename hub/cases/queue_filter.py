@@ -43,11 +43,22 @@ class QueueFilter:
         return and_(*conditions)
 
     def action_due(self) -> ColumnElement[bool]:
+        """Cases whose next action is due at ``now``.
+
+        A call-back agreed for a time of day (``next_action_at`` set) is due once
+        that instant has passed, whatever the client's calendar day is, because
+        the debtor's time zone may differ from the client's. Otherwise the case is
+        due from the start of ``next_action_on`` in the client's time zone. Every
+        branch tests for NULL first, so the condition is never NULL and its
+        negation is safe.
+        """
         clients_by_today: dict[date, list[int]] = defaultdict(list)
         for client_id, today in self.today_by_client.items():
             clients_by_today[today].append(client_id)
         due = [and_(Case.client_id.in_(ids), Case.next_action_on <= today) for today, ids in clients_by_today.items()]
-        return or_(Case.next_action_on.is_(None), *due)
+        timed = and_(Case.next_action_at.is_not(None), Case.next_action_at <= self.now)
+        dated = and_(Case.next_action_at.is_(None), or_(Case.next_action_on.is_(None), *due))
+        return or_(timed, dated)
 
     def claimed_by_other(self, user_id: int | None) -> ColumnElement[bool]:
         # The IS NOT NULL tests keep this condition true or false, never NULL, so its negation is safe.
