@@ -56,7 +56,9 @@ async def build_dispute_world(session: AsyncSession) -> DisputeWorld:
 
 
 async def invoice(session: AsyncSession, number: str) -> Invoice:
-    found = await session.scalar(select(Invoice).where(Invoice.number == number).execution_options(populate_existing=True))
+    found = await session.scalar(
+        select(Invoice).where(Invoice.number == number).execution_options(populate_existing=True)
+    )
     assert found is not None, number
     return found
 

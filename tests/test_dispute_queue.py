@@ -158,9 +158,7 @@ async def test_queue_counts_by_state(session: AsyncSession, world: DisputeWorld)
 
 
 async def test_queue_leaves_out_resolved(session: AsyncSession, world: DisputeWorld) -> None:
-    resolved = await _open(
-        session, ["A-1"], _at(date(2026, 11, 20)), FRIDAY, status=DisputeStatus.RESOLVED_CREDITOR
-    )
+    resolved = await _open(session, ["A-1"], _at(date(2026, 11, 20)), FRIDAY, status=DisputeStatus.RESOLVED_CREDITOR)
     reviewed = await _open(session, ["A-3"], _at(date(2026, 11, 20)), FRIDAY, status=DisputeStatus.UNDER_REVIEW)
 
     ids = [entry.dispute_id for entry in await list_dispute_queue(session, world.scope, today=FRIDAY)]

@@ -366,9 +366,7 @@ async def test_credit_needs_debtor_resolution(session: AsyncSession, world: Disp
 
 
 @pytest.mark.parametrize("resolution", [DisputeStatus.RESOLVED_DEBTOR, DisputeStatus.RESOLVED_CREDITOR])
-async def test_resolved_dispute_is_final(
-    session: AsyncSession, world: DisputeWorld, resolution: DisputeStatus
-) -> None:
+async def test_resolved_dispute_is_final(session: AsyncSession, world: DisputeWorld, resolution: DisputeStatus) -> None:
     dispute = await _record(session, world, ["A-1"])
     await change_dispute(session, world.scope, dispute.id, world.agent_id, DisputeChange(status=resolution))
 
@@ -424,9 +422,7 @@ async def test_change_audited(session: AsyncSession, world: DisputeWorld) -> Non
     await resolve_dispute(session, world.scope, dispute.id, world.agent_id, for_debtor=True)
 
     events = (
-        await session.scalars(
-            select(AuditEvent).where(AuditEvent.target_type == "dispute").order_by(AuditEvent.id)
-        )
+        await session.scalars(select(AuditEvent).where(AuditEvent.target_type == "dispute").order_by(AuditEvent.id))
     ).all()
     assert [event.action for event in events] == ["dispute.opened", "dispute.changed", "dispute.changed"]
     assert [event.detail.get("to_status") for event in events[1:]] == ["under_review", "resolved_debtor"]

@@ -181,9 +181,7 @@ async def test_dispute_on_other_client_404(client: AsyncTestClient, world: Dispu
     assert response.status_code == 404
 
 
-async def test_dispute_on_claimed_case_409(
-    client: AsyncTestClient, world: DisputeWorld, session: AsyncSession
-) -> None:
+async def test_dispute_on_claimed_case_409(client: AsyncTestClient, world: DisputeWorld, session: AsyncSession) -> None:
     case = world.case("D-100")
     case.claimed_by_id = world.colleague.id
     case.claimed_until = datetime.now(UTC) + timedelta(minutes=10)
@@ -196,9 +194,7 @@ async def test_dispute_on_claimed_case_409(
     assert "Sam Second" in response.text
 
 
-async def test_panel_locked_by_other_claim(
-    client: AsyncTestClient, world: DisputeWorld, session: AsyncSession
-) -> None:
+async def test_panel_locked_by_other_claim(client: AsyncTestClient, world: DisputeWorld, session: AsyncSession) -> None:
     case = world.case("D-100")
     case.claimed_by_id = world.colleague.id
     case.claimed_until = datetime.now(UTC) + timedelta(minutes=10)
@@ -285,7 +281,9 @@ async def test_detail_of_other_client_404(client: AsyncTestClient, world: Disput
     assert response.status_code == 404
 
 
-async def _act(client: AsyncTestClient, dispute_id: int, action: str, data: dict[str, str], htmx: bool = True) -> object:
+async def _act(
+    client: AsyncTestClient, dispute_id: int, action: str, data: dict[str, str], htmx: bool = True
+) -> object:
     await client.get(f"/disputes/{dispute_id}")
     headers = htmx_headers(client, "dispute-detail") if htmx else csrf_headers(client)
     return await client.post(f"/disputes/{dispute_id}/{action}", data=data, headers=headers, follow_redirects=False)

@@ -12,6 +12,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from hub.api.accounts import ROUTES as ACCOUNT_ROUTES
 from hub.api.auth import provide_api_user, requires_api_token
 from hub.api.cases import ROUTES as CASE_ROUTES
+from hub.api.disputes import ROUTES as DISPUTE_ROUTES
 from hub.api.payments import ROUTES as PAYMENT_ROUTES
 from hub.api.promises import ROUTES as PROMISE_ROUTES
 from hub.api.queues import ROUTES as QUEUE_ROUTES
@@ -32,7 +33,14 @@ def create_api_router() -> Router:
     """Build the /api/v1 router: bearer tokens only, so neither the session guard nor CSRF applies."""
     return Router(
         path=API_PATH,
-        route_handlers=[*ACCOUNT_ROUTES, *QUEUE_ROUTES, *CASE_ROUTES, *PROMISE_ROUTES, *PAYMENT_ROUTES],
+        route_handlers=[
+            *ACCOUNT_ROUTES,
+            *QUEUE_ROUTES,
+            *CASE_ROUTES,
+            *PROMISE_ROUTES,
+            *PAYMENT_ROUTES,
+            *DISPUTE_ROUTES,
+        ],
         guards=[requires_api_token],
         dependencies={"current_user": Provide(provide_api_user)},
         opt={EXCLUDE_FROM_AUTH_KEY: True, EXCLUDE_FROM_CSRF_KEY: True},

@@ -36,10 +36,8 @@ class PaymentImportSummary(ImportSummary):
 
     def as_text(self) -> str:
         text = super().as_text()
-        if not self.after_as_of:
-            return text
-        counted, colon, verdict = text.partition(";")
-        return f"{counted}, dated after the as-of date {self.after_as_of}{colon}{verdict}"
+        verdict = "; nothing changed" if text.endswith("; nothing changed") else ""
+        return f"{text.removesuffix(verdict)}, after_as_of {self.after_as_of}{verdict}"
 
 
 @dataclass(frozen=True)
@@ -141,6 +139,7 @@ def _parse_rows(
             continue
         first_rows[data.reference] = PaymentRow(row, data)
         if as_of is not None and data.paid_on > as_of:
+            # NOTE: a payment stored by an earlier import with a later as-of date stays as it is.
             summary.after_as_of += 1
             continue
         if data.paid_on > today:
