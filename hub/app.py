@@ -20,6 +20,7 @@ from hub.api.routes import api_openapi_config, create_api_routes
 from hub.audit.routes import ROUTES as AUDIT_ROUTES
 from hub.cases.routes import ROUTES as CASE_ROUTES
 from hub.db import create_engine, create_session_factory
+from hub.disputes.routes import ROUTES as DISPUTE_ROUTES
 from hub.interactions.routes import ROUTES as INTERACTION_ROUTES
 from hub.jobs import ArqJobRunner, InProcessJobRunner, JobRunner
 from hub.privacy.routes import ROUTES as PRIVACY_ROUTES
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *ACCOUNT_ROUTES,
             *CASE_ROUTES,
             *INTERACTION_ROUTES,
+            *DISPUTE_ROUTES,
             *PROMISE_ROUTES,
             *ADMIN_ROUTES,
             *AUDIT_ROUTES,
