@@ -209,7 +209,11 @@ async def test_openapi_documents_outcome_body(client: AsyncTestClient) -> None:
     operation = document["paths"]["/api/v1/cases/{case_id}/outcomes"]["post"]
     reference = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     schema = document["components"]["schemas"][reference.rsplit("/", 1)[-1]]
-    assert set(schema["properties"]) == {"outcome", "note", "next_action_on"}
+    assert set(schema["properties"]) == {"outcome", "note", "next_action_on", "channel", "next_action_time"} | {
+        "paid_on",
+        "paid_amount_minor",
+        "paid_reference",
+    }
     assert "422" in operation["responses"]
 
 

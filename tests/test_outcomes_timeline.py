@@ -92,7 +92,7 @@ async def test_timeline_payment_is_date_only(session: AsyncSession) -> None:
     assert payment.date_only is True
     assert payment.title == "Payment of €1,234.56 received"
     assert payment.detail is not None
-    assert payment.detail.startswith("Against invoice ")
+    assert payment.detail.startswith("Settles invoice ")
 
 
 async def test_timeline_live_dispute_has_time(session: AsyncSession) -> None:

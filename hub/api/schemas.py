@@ -12,6 +12,7 @@ from datetime import date, datetime
 from litestar.openapi.datastructures import ResponseSpec
 
 from hub.accounts.models import User
+from hub.cases.numbers import CaseNumbers
 from hub.cases.queue import QueueEntry
 from hub.cases.workspace import BucketTotal, InvoiceLine, Workspace
 from hub.clients.models import Client
@@ -70,6 +71,8 @@ class QueueRowOut:
 
 @dataclass(frozen=True)
 class DebtorOut:
+    """A debtor's contact data; ``phone_usable`` is false once a wrong-party outcome marked ``phone``."""
+
     id: int
     reference: str
     name: str | None
@@ -77,6 +80,8 @@ class DebtorOut:
     phone: str | None
     language: str | None
     timezone: str | None
+    phone_usable: bool = False
+    unusable_phone_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,28 @@ class AgingBucketOut:
     bucket: str
     count: int
     open_minor: int
+
+
+@dataclass(frozen=True)
+class CaseNumbersOut:
+    """The workspace's numbers panel, in minor units of the case currency.
+
+    ``promise_kept_minor`` is the promised money paid on time, out of
+    ``promise_due_minor``, the promised money whose date plus the client's
+    grace days has passed. ``promise_kept_percent`` is null while nothing is due.
+    ``oldest_dispute_working_days`` is null without open disputes. Cash counts
+    the debtor's payments from ``cash_from`` to ``cash_to`` inclusive, the 30
+    days up to the client's reference date.
+    """
+
+    promise_kept_minor: int
+    promise_due_minor: int
+    promise_kept_percent: int | None
+    open_disputes: int
+    oldest_dispute_working_days: int | None
+    cash_received_minor: int
+    cash_from: date
+    cash_to: date
 
 
 @dataclass(frozen=True)
@@ -121,40 +148,65 @@ class CaseOut:
     promise_due_on: date | None
     open_invoices: list[InvoiceOut]
     aging: list[AgingBucketOut]
+    # A call-back agreed for a time of day: the case is due from this UTC instant.
+    next_action_at: datetime | None = None
+    numbers: CaseNumbersOut | None = None
 
 
 @dataclass(frozen=True)
 class TimelineEntryOut:
-    """One timeline event; ``kind`` is call, email, sms, letter, note, payment or dispute."""
+    """One timeline event.
+
+    ``kind`` is call, email, sms, letter, note, promise, dispute, payment or
+    payment_check. ``date_only`` marks events known only by their day, whose
+    ``at`` is 00:00 UTC. ``state`` is the current status of the promise,
+    dispute or payment check the event belongs to.
+    """
 
     at: datetime
     kind: str
     title: str
     detail: str | None
     user_name: str | None
+    date_only: bool = False
+    state: str | None = None
 
 
 @dataclass(frozen=True)
 class OutcomeIn:
-    """A call outcome; the fields and their checks are those of the workspace form.
+    """An outcome of an outbound contact; the fields and their checks are those of the workspace form.
 
-    ``next_action_on`` is YYYY-MM-DD; it is required for promise_to_pay and
-    call_back_requested and defaults to tomorrow otherwise.
+    ``channel`` is call (the default), email, sms, letter or note; only a note
+    may leave ``outcome`` empty. ``next_action_on`` is YYYY-MM-DD; it is
+    required for promise_to_pay and call_back_requested and defaults to
+    tomorrow otherwise. ``next_action_time`` (HH:MM, only for
+    call_back_requested) is the debtor's local time, 08:00-21:00. ``paid_on``
+    (YYYY-MM-DD), ``paid_amount_minor`` and ``paid_reference`` are the payment
+    details a debtor gives when stating they already paid (only for already_paid).
     """
 
     outcome: str = ""
     note: str | None = None
     next_action_on: str | None = None
+    channel: str = "call"
+    next_action_time: str | None = None
+    paid_on: str | None = None
+    paid_amount_minor: int | None = None
+    paid_reference: str | None = None
 
 
 @dataclass(frozen=True)
 class OutcomeOut:
+    """The logged interaction; ``next_action_at`` is the call-back instant (UTC) it set, if any."""
+
     id: int
     case_id: int
     outcome: str
     note: str | None
     next_action_on: date | None
     created_at: datetime
+    channel: str = "call"
+    next_action_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -190,7 +242,15 @@ def queue_row_out(entry: QueueEntry) -> QueueRowOut:
 
 def debtor_out(debtor: Debtor) -> DebtorOut:
     return DebtorOut(
-        debtor.id, debtor.reference, debtor.name, debtor.email, debtor.phone, debtor.language, debtor.timezone
+        debtor.id,
+        debtor.reference,
+        debtor.name,
+        debtor.email,
+        debtor.phone,
+        debtor.language,
+        debtor.timezone,
+        phone_usable=debtor.phone_usable,
+        unusable_phone_at=debtor.unusable_phone_at if debtor.phone and not debtor.phone_usable else None,
     )
 
 
@@ -212,7 +272,20 @@ def bucket_out(total: BucketTotal) -> AgingBucketOut:
     return AgingBucketOut(total.bucket, total.count, total.open_minor)
 
 
-def case_out(workspace: Workspace) -> CaseOut:
+def numbers_out(numbers: CaseNumbers) -> CaseNumbersOut:
+    return CaseNumbersOut(
+        promise_kept_minor=numbers.kept_minor,
+        promise_due_minor=numbers.due_minor,
+        promise_kept_percent=numbers.kept_percent,
+        open_disputes=numbers.open_disputes,
+        oldest_dispute_working_days=numbers.oldest_dispute_days,
+        cash_received_minor=numbers.cash_minor,
+        cash_from=numbers.cash_from,
+        cash_to=numbers.cash_to,
+    )
+
+
+def case_out(workspace: Workspace, numbers: CaseNumbers | None = None) -> CaseOut:
     case = workspace.case
     return CaseOut(
         id=case.id,
@@ -233,14 +306,18 @@ def case_out(workspace: Workspace) -> CaseOut:
         promise_due_on=case.promise_due_on,
         open_invoices=[invoice_out(line) for line in workspace.open_invoices],
         aging=[bucket_out(total) for total in workspace.buckets],
+        next_action_at=case.next_action_at,
+        numbers=numbers_out(numbers) if numbers is not None else None,
     )
 
 
 def timeline_entry_out(entry: TimelineEntry) -> TimelineEntryOut:
-    return TimelineEntryOut(entry.at, entry.kind, entry.title, entry.detail, entry.user_name)
+    return TimelineEntryOut(
+        entry.at, entry.kind, entry.title, entry.detail, entry.user_name, date_only=entry.date_only, state=entry.state
+    )
 
 
-def outcome_out(interaction: Interaction) -> OutcomeOut:
+def outcome_out(interaction: Interaction, next_action_at: datetime | None = None) -> OutcomeOut:
     outcome = interaction.outcome.value if interaction.outcome is not None else ""
     return OutcomeOut(
         interaction.id,
@@ -249,13 +326,16 @@ def outcome_out(interaction: Interaction) -> OutcomeOut:
         interaction.note,
         interaction.next_action_on,
         interaction.created_at,
+        channel=interaction.channel.value,
+        next_action_at=next_action_at,
     )
 
 
 ERROR_DESCRIPTIONS = {
-    400: "The request does not match the documented schema",
+    400: "The request does not match the documented schema, or a query parameter has an unknown value",
     401: "The bearer token is missing, invalid or expired",
     404: "No such record among the clients the token's user works on",
+    409: "The record's current state does not allow the change, for example another user's live claim on the case",
     422: "A value fails validation; `fields` names each one",
 }
 

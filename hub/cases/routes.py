@@ -18,12 +18,14 @@ from hub.accounts.scope import Scope
 from hub.audit.services import record_case_viewed
 from hub.cases.claims import Claim, release_claim, take_next_claim
 from hub.cases.models import Segment
+from hub.cases.numbers import case_numbers
 from hub.cases.queue import count_call_queue, list_call_queue
-from hub.cases.workspace import Workspace, load_workspace
+from hub.cases.workspace import Workspace, get_case, load_workspace
 from hub.clients.models import Client
 from hub.disputes.panel import dispute_panel
 from hub.errors import NotFoundError, ValidationError
-from hub.interactions.models import CallOutcome
+from hub.interactions.callback import CALL_WINDOW_END, CALL_WINDOW_START
+from hub.interactions.models import CallOutcome, Channel
 from hub.interactions.timeline import list_timeline
 from hub.promises.panel import promise_panel
 from hub.text import require_plain_text
@@ -145,6 +147,25 @@ def claimed_case_url(claim: Claim) -> str:
     return f"/cases/{claim.case_id}?{urlencode({'from': origin})}"
 
 
+CHANNEL_LABELS = {
+    Channel.CALL: "Call",
+    Channel.EMAIL: "Email",
+    Channel.SMS: "SMS",
+    Channel.LETTER: "Letter",
+    Channel.NOTE: "Note",
+}
+OUTCOME_FORM_DEFAULTS = {
+    "channel": Channel.CALL.value,
+    "outcome": "",
+    "note": "",
+    "next_action_on": "",
+    "next_action_time": "",
+    "paid_on": "",
+    "paid_amount": "",
+    "paid_reference": "",
+}
+
+
 def outcome_form_context(
     case_id: int,
     values: dict[str, str] | None = None,
@@ -152,22 +173,28 @@ def outcome_form_context(
     *,
     locked_reason: str | None = None,
     autofocus: bool = False,
+    contact_zone: str = "UTC",
 ) -> dict[str, Any]:
-    """Context of the call outcome form: choices, the values to show again and the errors per field.
+    """Context of the outcome form: choices, the values to show again and the errors per field.
 
     ``locked_reason`` disables the form and is shown as the reason; ``autofocus`` puts the
-    focus on the outcome select when the page loads.
+    focus on the outcome select when the page loads. ``contact_zone`` is the time zone a
+    call-back time is read in.
     """
     field_errors = dict(error.field_errors) if error else {}
     if error and not field_errors:
         field_errors["form"] = str(error)
     return {
         "case_id": case_id,
+        "channels": [(channel.value, CHANNEL_LABELS[channel]) for channel in Channel],
         "outcomes": list(CallOutcome),
-        "values": values or {"outcome": "", "note": "", "next_action_on": ""},
+        "values": OUTCOME_FORM_DEFAULTS | (values or {}),
         "errors": field_errors,
         "locked_reason": locked_reason,
         "autofocus": autofocus and locked_reason is None,
+        "contact_zone": contact_zone,
+        "window_start": f"{CALL_WINDOW_START:%H:%M}",
+        "window_end": f"{CALL_WINDOW_END:%H:%M}",
     }
 
 
@@ -188,21 +215,30 @@ async def workspace_context(
     form: dict[str, Any] | None = None,
     *,
     origin: str | None = None,
+    timeline_kind: str | None = None,
 ) -> dict[str, Any]:
-    """Context of the workspace page; ``origin`` is the ?from= value when "Next case" opened it."""
+    """Context of the workspace page.
+
+    ``origin`` is the ?from= value when "Next case" opened it, and ``timeline_kind``
+    the ?kind= filter of the timeline (empty for all events).
+    """
     workspace = await load_workspace(session, scope, case_id)
-    timeline = await list_timeline(session, scope, case_id)
+    timeline = await list_timeline(session, scope, case_id, timeline_kind)
     locked_reason = claim_lock_reason(workspace, current_user)
     held_by_me = workspace.claim is not None and workspace.claim.user_id == current_user.id
     opened_by_next = origin in {FROM_NEXT, FROM_HELD}
+    default_form = outcome_form_context(
+        case_id, locked_reason=locked_reason, autofocus=opened_by_next, contact_zone=workspace.contact_zone
+    )
     return {
         "current_user": current_user,
         "workspace": workspace,
         "case": workspace.case,
         "timeline": timeline,
+        "numbers": await case_numbers(session, workspace.case, workspace.client),
         "held_by_me": held_by_me,
         "still_held_notice": origin == FROM_HELD and held_by_me,
-        "form": form or outcome_form_context(case_id, locked_reason=locked_reason, autofocus=opened_by_next),
+        "form": form or default_form,
         "promises": await promise_panel(session, workspace, current_user),
         "disputes": await dispute_panel(session, workspace, current_user),
     }
@@ -215,10 +251,31 @@ async def show_case(
     current_user: NamedDependency[User],
     case_id: FromPath[int],
     origin: Annotated[str | None, QueryParameter(name="from")] = None,
+    kind: FromQuery[str | None] = None,
 ) -> Template:
-    context = await workspace_context(db_session, client_scope, case_id, current_user, origin=origin)
+    context = await workspace_context(
+        db_session, client_scope, case_id, current_user, origin=origin, timeline_kind=kind
+    )
     await record_case_viewed(db_session, current_user, context["case"])
     return render("cases/workspace.html", context)
+
+
+# The numbers panel (templates/cases/_numbers.html, id "case-numbers") reloads itself through
+# this route on the "timeline-changed" event, like the timeline.
+@get("/cases/{case_id:int}/numbers", guards=[require_row_ids])
+async def show_case_numbers(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    client_scope: NamedDependency[Scope],
+    case_id: FromPath[int],
+) -> Response[Any] | Template:
+    """Return the numbers panel for htmx; a plain browser request goes to the workspace."""
+    case = await get_case(db_session, client_scope, case_id)
+    if not is_htmx(request):
+        return Redirect(path=f"/cases/{case_id}#case-numbers", status_code=HTTP_303_SEE_OTHER)
+    client = await db_session.get_one(Client, case.client_id)
+    numbers = await case_numbers(db_session, case, client)
+    return render("cases/_numbers.html", {"case": case, "numbers": numbers}, headers={"Vary": "HX-Request"})
 
 
 @post("/cases/{case_id:int}/release", guards=[require_row_ids])
@@ -233,4 +290,4 @@ async def release_case(
     return redirect_after_post(request, f"{QUEUE_URL}?{urlencode({'released': case_id})}")
 
 
-ROUTES = [show_home, show_favicon, show_call_queue, take_next_case, show_case, release_case]
+ROUTES = [show_home, show_favicon, show_call_queue, take_next_case, show_case, show_case_numbers, release_case]

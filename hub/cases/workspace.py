@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
@@ -16,7 +16,10 @@ from hub.clients.services import reference_date
 from hub.debtors.models import Debtor
 from hub.disputes.models import OPEN_DISPUTE_STATUSES, Dispute, DisputeInvoice
 from hub.errors import NotFoundError
+from hub.interactions.callback import contact_zone_name
+from hub.interactions.timeline import CHECK_STATE_LABELS, claimed_payment_text, local_time_text
 from hub.invoices.models import Invoice
+from hub.payments.models import PaymentCheck
 from hub.web.ids import is_row_id
 
 # Aging buckets by days past due, counted from the client's reference date.
@@ -58,6 +61,28 @@ class BucketTotal:
 
 
 @dataclass(frozen=True)
+class CheckLine:
+    """A payment check as the workspace lists it."""
+
+    status: str
+    state: str
+    claim: str
+    due_on: date
+    resolved_on: date | None
+
+
+def _check_line(check: PaymentCheck, currency: str) -> CheckLine:
+    resolved_on = check.resolved_at.date() if check.resolved_at is not None else None
+    return CheckLine(
+        check.status.value,
+        CHECK_STATE_LABELS[check.status],
+        claimed_payment_text(check, currency),
+        check.due_on,
+        resolved_on,
+    )
+
+
+@dataclass(frozen=True)
 class Workspace:
     case: Case
     client: Client
@@ -68,6 +93,17 @@ class Workspace:
     buckets: list[BucketTotal]
     # The user with an unexpired claim on the case when the page was loaded.
     claim: ClaimHolder | None = None
+    # Payment checks of the case, opened when a debtor stated they already paid, newest first.
+    payment_checks: list[CheckLine] = field(default_factory=list)
+    # The time zone calls and call-backs are planned in: the debtor's, else the client's.
+    contact_zone: str = "UTC"
+
+    @property
+    def call_back_local(self) -> str | None:
+        """The agreed call-back time in the contact time zone, or None without one."""
+        if self.case.next_action_at is None:
+            return None
+        return local_time_text(self.case.next_action_at, self.contact_zone)
 
     @property
     def disputed_minor(self) -> int:
@@ -144,4 +180,20 @@ async def load_workspace(session: AsyncSession, scope: Scope, case_id: int) -> W
     settled_lines = [line for line in reversed(lines) if line.open_minor == 0]
     buckets = summarise_buckets(open_lines)
     claim = await find_claim_holder(session, case)
-    return Workspace(case, client, debtor, today, open_lines, settled_lines, buckets, claim)
+    checks = await session.scalars(
+        select(PaymentCheck)
+        .where(PaymentCheck.client_id == case.client_id, PaymentCheck.case_id == case.id)
+        .order_by(PaymentCheck.created_at.desc(), PaymentCheck.id.desc())
+    )
+    return Workspace(
+        case,
+        client,
+        debtor,
+        today,
+        open_lines,
+        settled_lines,
+        buckets,
+        claim,
+        payment_checks=[_check_line(check, case.currency) for check in checks.all()],
+        contact_zone=contact_zone_name(debtor, client),
+    )

@@ -1,13 +1,14 @@
-"""Logging a call outcome from the case workspace."""
+"""Logging an outcome from the case workspace, and the timeline fragment the workspace reloads."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
-from litestar import Request, Response, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,27 +17,33 @@ from hub.accounts.models import User
 from hub.accounts.scope import Scope
 from hub.audit.services import record_interaction_created
 from hub.cases.routes import outcome_form_context, workspace_context
-from hub.cases.workspace import get_case
+from hub.cases.workspace import get_case, load_workspace
 from hub.errors import ValidationError
+from hub.interactions.fields import parse_amount_text, parse_day, parse_time_of_day
 from hub.interactions.models import CallOutcome
-from hub.interactions.services import log_call_outcome
-from hub.interactions.timeline import list_timeline
-from hub.text import require_plain_text
+from hub.interactions.services import PaidClaim, log_call_outcome
+from hub.interactions.timeline import DEFAULT_FILTER, list_timeline, parse_timeline_filter
 from hub.web.htmx import is_htmx, render
 from hub.web.ids import require_row_ids
 
-OUTCOME_FIELDS = ("outcome", "note", "next_action_on")
+OUTCOME_FIELDS = (
+    "channel",
+    "outcome",
+    "note",
+    "next_action_on",
+    "next_action_time",
+    "paid_on",
+    "paid_amount",
+    "paid_reference",
+)
+# The outcome select's value for "no outcome", which only a note may have. The service receives it as empty.
+NO_OUTCOME = "none"
+# The id of the timeline's filter form; htmx sends it as HX-Trigger when a filter button is pressed.
+TIMELINE_FILTER_FORM_ID = "timeline-filter"
 
 
 def parse_next_action_on(value: str) -> date | None:
-    require_plain_text("next_action_on", "Next action date", value)
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        message = f"Invalid next action date {value!r}: use YYYY-MM-DD, for example 2026-12-31."
-        raise ValidationError(message, {"next_action_on": message}) from None
+    return parse_day("next_action_on", "Next action date", value)
 
 
 async def read_outcome_form(request: Request[Any, Any, Any]) -> dict[str, str]:
@@ -54,7 +61,8 @@ async def invalid_outcome_response(
     error: ValidationError,
 ) -> Template:
     """Show the form again with the submitted values and an error next to each invalid field."""
-    form = outcome_form_context(case_id, values, error)
+    workspace = await load_workspace(session, scope, case_id)
+    form = outcome_form_context(case_id, values, error, contact_zone=workspace.contact_zone)
     if is_htmx(request):
         headers = {"HX-Retarget": "#outcome-form", "HX-Reswap": "outerHTML"}
         return render("cases/_outcome_form.html", {"form": form}, status_code=422, headers=headers)
@@ -70,18 +78,26 @@ async def submit_call_outcome(
     current_user: NamedDependency[User],
     case_id: FromPath[int],
 ) -> Response[Any] | Template:
-    await get_case(db_session, client_scope, case_id)
+    case = await get_case(db_session, client_scope, case_id)
+    currency = case.currency
     values = await read_outcome_form(request)
     try:
-        next_action_on = parse_next_action_on(values["next_action_on"])
+        paid = PaidClaim(
+            paid_on=parse_day("paid_on", "Paid on", values["paid_on"]),
+            amount_minor=parse_amount_text("paid_amount", "Amount paid", values["paid_amount"], currency),
+            reference=values["paid_reference"] or None,
+        )
         interaction = await log_call_outcome(
             db_session,
             client_scope,
             case_id,
             current_user.id,
-            outcome=values["outcome"],
+            outcome="" if values["outcome"] == NO_OUTCOME else values["outcome"],
             note=values["note"] or None,
-            next_action_on=next_action_on,
+            next_action_on=parse_next_action_on(values["next_action_on"]),
+            channel=values["channel"] or "call",
+            next_action_time=parse_time_of_day("next_action_time", "Call-back time", values["next_action_time"]),
+            paid=paid,
         )
     except ValidationError as error:
         # Rolling back expires every loaded object, so the user is reloaded before the page uses it.
@@ -93,10 +109,48 @@ async def submit_call_outcome(
 
     if not is_htmx(request):
         return Redirect(path=f"/cases/{case_id}", status_code=HTTP_303_SEE_OTHER)
-    timeline = await list_timeline(db_session, client_scope, case_id)
     outcome = CallOutcome(interaction.outcome) if interaction.outcome else None
-    context = {"form": outcome_form_context(case_id), "timeline": timeline, "logged_outcome": outcome}
+    workspace = await load_workspace(db_session, client_scope, case_id)
+    context = {
+        "form": outcome_form_context(case_id, contact_zone=workspace.contact_zone),
+        "workspace": workspace,
+        "case": workspace.case,
+        "debtor": workspace.debtor,
+        "logged_outcome": outcome,
+        "logged_channel": interaction.channel,
+        "timeline": await list_timeline(db_session, client_scope, case_id, DEFAULT_FILTER),
+    }
     return render("cases/_outcome_saved.html", context)
 
 
-ROUTES = [submit_call_outcome]
+def workspace_url(case_id: int, kind: str) -> str:
+    query = f"?{urlencode({'kind': kind})}" if kind != DEFAULT_FILTER else ""
+    return f"/cases/{case_id}{query}"
+
+
+# The timeline section (templates/cases/_timeline.html, id "timeline") reloads itself
+# through this route when the "timeline-changed" event reaches the page body.
+# A panel that adds a promise, dispute or payment fires it with the response
+# header `HX-Trigger: timeline-changed`, and the numbers panel listens for it too.
+@get("/cases/{case_id:int}/timeline", guards=[require_row_ids])
+async def show_timeline(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    client_scope: NamedDependency[Scope],
+    case_id: FromPath[int],
+    kind: FromQuery[str | None] = None,
+) -> Response[Any] | Template:
+    """Return the timeline section for htmx; a plain browser request goes to the workspace with the filter."""
+    name = parse_timeline_filter(kind)
+    if not is_htmx(request):
+        await get_case(db_session, client_scope, case_id)
+        return Redirect(path=f"{workspace_url(case_id, name)}#timeline", status_code=HTTP_303_SEE_OTHER)
+    context = {"timeline": await list_timeline(db_session, client_scope, case_id, name)}
+    headers = {"Vary": "HX-Request"}
+    if request.headers.get("hx-trigger") == TIMELINE_FILTER_FORM_ID:
+        # A filter button keeps a real address in the location bar, so reload and back work.
+        headers["HX-Push-Url"] = workspace_url(case_id, name)
+    return render("cases/_timeline.html", context, headers=headers)
+
+
+ROUTES = [submit_call_outcome, show_timeline]
