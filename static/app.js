@@ -28,8 +28,38 @@
     return true;
   }
 
+  // Focus a field by id and bring it into view. Returns false when the page has no such enabled field.
+  function focusField(id) {
+    var field = document.getElementById(id);
+    if (!field || field.disabled) {
+      return false;
+    }
+    field.focus();
+    if (field.scrollIntoView) {
+      field.scrollIntoView({ block: "center" });
+    }
+    return true;
+  }
+
+  // The timeline filter button that is pressed now, or the first one.
+  function focusTimelineFilter() {
+    var pressed = document.querySelector("#timeline-filter [aria-pressed=true]") ||
+      document.querySelector("#timeline-filter button");
+    if (!pressed) {
+      return false;
+    }
+    pressed.focus();
+    return true;
+  }
+
   function runShortcut(key) {
-    if (key === "n") {
+    if (key === "p") {
+      return focusField("promise-amount");
+    } else if (key === "d") {
+      return focusField("dispute-reason");
+    } else if (key === "t") {
+      return focusTimelineFilter();
+    } else if (key === "n") {
       var next = document.getElementById("next-case");
       if (next && !next.disabled) {
         next.click();
@@ -67,6 +97,22 @@
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-shortcuts-open]")) {
       openShortcuts();
+    }
+    // Links marked data-focus-target (the outcome form's pointers to the promise and dispute panels)
+    // move the focus to that panel's first field as well as scrolling to it.
+    var link = event.target.closest && event.target.closest("a[data-focus-target]");
+    if (link && focusField(link.getAttribute("data-focus-target"))) {
+      event.preventDefault();
+    }
+  });
+
+  // Picking "Already paid" in the outcome form opens the optional payment details.
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "outcome" && event.target.value === "already_paid") {
+      var details = document.getElementById("paid-details");
+      if (details) {
+        details.open = true;
+      }
     }
   });
 
