@@ -99,6 +99,7 @@ async def test_htmx_dispute_swaps_panel(client: AsyncTestClient, world: DisputeW
     response = await _post_dispute(client, world, data)
 
     assert response.status_code == 200
+    assert response.headers["hx-trigger"] == "timeline-changed"
     html = response.text
     assert html.lstrip().startswith('<section id="dispute-panel"')
     assert 'id="invoices" class="panel" aria-labelledby="invoices-title" hx-swap-oob="true"' in html

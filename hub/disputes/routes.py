@@ -40,6 +40,7 @@ DISPUTE_QUEUE_PAGE_SIZE = 200
 DISPUTE_QUEUE_RESULTS_ID = "dispute-queue-results"
 DISPUTE_DETAIL_ID = "dispute-detail"
 RESOLVE_FIELDS = ("outcome", "credit", "resolution_note")
+TIMELINE_CHANGED_EVENT = "timeline-changed"
 
 
 def resolve_queue_filters(
@@ -152,7 +153,8 @@ async def submit_dispute(
         return Redirect(path=f"/cases/{case_id}#dispute-panel", status_code=HTTP_303_SEE_OTHER)
     context = await workspace_context(db_session, client_scope, case_id, current_user)
     context["recorded"] = await load_dispute_detail(db_session, client_scope, dispute.id)
-    return render("disputes/_recorded.html", context)
+    # The event makes the workspace panels that listen for it (timeline, case numbers) reload themselves.
+    return render("disputes/_recorded.html", context, headers={"HX-Trigger": TIMELINE_CHANGED_EVENT})
 
 
 async def detail_context(

@@ -3,7 +3,8 @@
 Personal data is removed or replaced: the debtor's name becomes
 "[erased]", its email, phone and country are cleared, its reference
 becomes the pseudonym "erased-<debtor id>", and the free-text notes of its
-interactions and disputes become "[erased]".
+interactions and disputes (a dispute's note and resolution note) become
+"[erased]".
 
 Financial records are kept, because bookkeeping law requires them for
 years and GDPR art. 17(3)(b) allows that. They are the invoices and
@@ -18,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.scope import Scope
@@ -73,10 +74,15 @@ async def _erase_interaction_notes(session: AsyncSession, debtor: Debtor) -> int
 
 
 async def _erase_dispute_notes(session: AsyncSession, debtor: Debtor) -> int:
+    """Replace the note and resolution note of the debtor's disputes; return how many disputes had either."""
+    has_note = or_(Dispute.note.is_not(None), Dispute.resolution_note.is_not(None))
     statement = (
         update(Dispute)
-        .where(Dispute.client_id == debtor.client_id, Dispute.debtor_id == debtor.id, Dispute.note.is_not(None))
-        .values(note=ERASED_TEXT)
+        .where(Dispute.client_id == debtor.client_id, Dispute.debtor_id == debtor.id, has_note)
+        .values(
+            note=case((Dispute.note.is_(None), None), else_=ERASED_TEXT),
+            resolution_note=case((Dispute.resolution_note.is_(None), None), else_=ERASED_TEXT),
+        )
         .execution_options(synchronize_session=False)
     )
     return (await session.execute(statement)).rowcount  # type: ignore[attr-defined,no-any-return]

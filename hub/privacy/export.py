@@ -16,7 +16,7 @@ from hub.cases.models import Case
 from hub.clients.models import Client
 from hub.db import utcnow
 from hub.debtors.models import Debtor
-from hub.disputes.models import Dispute
+from hub.disputes.models import Dispute, DisputeInvoice
 from hub.interactions.models import Interaction
 from hub.invoices.models import Invoice, Payment
 from hub.privacy.lookup import get_debtor_in_scope, get_erasure
@@ -73,6 +73,23 @@ async def _section(
     return [record_dict(row, fields) for row in await _records(session, model, debtor, (order_by, model.id))]
 
 
+async def _disputes(session: AsyncSession, debtor: Debtor) -> list[dict[str, Any]]:
+    """Return the debtor's disputes, each with the numbers of the invoices it covers."""
+    disputes = await _section(session, debtor, Dispute, DISPUTE_FIELDS, Dispute.opened_at)
+    query = (
+        select(DisputeInvoice.dispute_id, Invoice.number)
+        .join(Invoice, Invoice.id == DisputeInvoice.invoice_id)
+        .where(DisputeInvoice.dispute_id.in_([dispute["id"] for dispute in disputes]))
+        .order_by(Invoice.due_date, Invoice.number)
+    )
+    numbers: dict[int, list[str]] = {}
+    for dispute_id, number in await session.execute(query):
+        numbers.setdefault(dispute_id, []).append(number)
+    for dispute in disputes:
+        dispute["invoice_numbers"] = numbers.get(dispute["id"], [])
+    return disputes
+
+
 async def _interactions(session: AsyncSession, case: Case | None) -> list[Interaction]:
     if case is None:
         return []
@@ -111,7 +128,7 @@ async def build_debtor_export(session: AsyncSession, debtor: Debtor) -> dict[str
         "case": record_dict(case, CASE_FIELDS) if case else None,
         "invoices": await _section(session, debtor, Invoice, INVOICE_FIELDS, Invoice.due_date),
         "payments": await _section(session, debtor, Payment, PAYMENT_FIELDS, Payment.paid_on),
-        "disputes": await _section(session, debtor, Dispute, DISPUTE_FIELDS, Dispute.opened_at),
+        "disputes": await _disputes(session, debtor),
         "interactions": [record_dict(row, INTERACTION_FIELDS) for row in interactions],
         "audit_events": [record_dict(event, AUDIT_FIELDS) for event in events],
     }
