@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.accounts.models import User
-from hub.admin.forms import errors_of, read_form
+from hub.admin.forms import FieldErrors, errors_of, read_form
 from hub.admin.pages import pop_flash, render_form, set_flash
 from hub.admin.services import (
     WEIGHT_FIELDS,
@@ -36,6 +36,9 @@ CLIENTS_URL = "/admin/clients"
 NEW_CLIENT_FIELDS = ("slug", "name", "currency", "timezone", "language")
 DETAIL_FIELDS = ("name", "timezone", "language")
 ADMIN_GUARDS = [requires_admin]
+RULE_FIELDS = ("promise_grace_days", "dispute_sla_days")
+# The whole days each follow-up rule may be set to, with the name an error message uses.
+RULE_LIMITS = {"promise_grace_days": (0, 30, "Promise grace"), "dispute_sla_days": (1, 60, "Dispute SLA")}
 TIMEZONES = sorted(available_timezones())
 
 
@@ -99,6 +102,8 @@ def client_values(client: Client) -> dict[str, str]:
         "weight_risk": f"{client.weight_risk:g}",
         "weight_exposure": f"{client.weight_exposure:g}",
         "weight_urgency": f"{client.weight_urgency:g}",
+        "promise_grace_days": str(client.promise_grace_days),
+        "dispute_sla_days": str(client.dispute_sla_days),
     }
 
 
@@ -112,6 +117,7 @@ async def client_context(session: AsyncSession, current_user: User, client: Clie
         "timezones": TIMEZONES,
         "details": {"values": client_values(client), "errors": {}},
         "weights": {"values": client_values(client), "errors": {}},
+        "rules": {"values": client_values(client), "errors": {}},
         "flash": None,
     }
     context.update(extra)
@@ -180,6 +186,41 @@ async def submit_client_weights(
     return await saved_response(request, db_session, current_user, client, "admin/_client_weights_form.html")
 
 
+def parse_rule_days(field: str, raw: str) -> int:
+    """Return a follow-up rule typed into the form as whole days, or raise ValidationError naming the bounds."""
+    low, high, label = RULE_LIMITS[field]
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ValidationError(f"{label} {raw!r} is invalid: enter a whole number of days from {low} to {high}")
+    return int(raw)
+
+
+def change_follow_up_rules(client: Client, values: dict[str, str]) -> None:
+    """Set the promise grace days and the dispute SLA in working days; raise ValidationError per invalid field."""
+    errors = FieldErrors()
+    parsed = {field: errors.check(field, parse_rule_days, field, values[field]) for field in RULE_FIELDS}
+    errors.raise_if_any()
+    client.promise_grace_days = parsed["promise_grace_days"]  # type: ignore[assignment]
+    client.dispute_sla_days = parsed["dispute_sla_days"]  # type: ignore[assignment]
+
+
+@post(f"{CLIENTS_URL}/{{client_id:int}}/rules", guards=ADMIN_GUARDS)
+async def submit_client_rules(
+    request: Request[Any, Any, Any],
+    db_session: NamedDependency[AsyncSession],
+    current_user: NamedDependency[User],
+    client_id: FromPath[int],
+) -> Response[Any] | Template:
+    client = await find_client(db_session, client_id)
+    values = await read_form(request, RULE_FIELDS)
+    try:
+        change_follow_up_rules(client, values)
+    except ValidationError as error:
+        rules = {"values": values, "errors": errors_of(error)}
+        context = await client_context(db_session, current_user, client, rules=rules)
+        return render_form(request, "admin/client_edit.html", "admin/_client_rules_form.html", context, 422)
+    return await saved_response(request, db_session, current_user, client, "admin/_client_rules_form.html")
+
+
 CLIENT_ROUTES = [
     show_clients,
     show_new_client,
@@ -187,4 +228,5 @@ CLIENT_ROUTES = [
     show_client,
     submit_client_details,
     submit_client_weights,
+    submit_client_rules,
 ]

@@ -411,12 +411,11 @@ class _DisputeWriter:
         return record.status
 
     def _dispute_values(self, record: DisputeRecord, status: DisputeStatus, dispute: Dispute | None) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            "reason_code": record.reason.value,
-            "status": status,
-            "opened_at": start_of_day(record.opened_on),
-            "sla_due_on": add_working_days(record.opened_on, self.client.dispute_sla_days),
-        }
+        opened_at = start_of_day(record.opened_on)
+        values: dict[str, Any] = {"reason_code": record.reason.value, "status": status, "opened_at": opened_at}
+        # The SLA is fixed when a dispute opens, so a later change of the client's SLA days leaves it.
+        if dispute is None or dispute.opened_at != opened_at:
+            values["sla_due_on"] = add_working_days(record.opened_on, self.client.dispute_sla_days)
         if record.note is not None:
             values["note"] = record.note
         # The file gives no review or resolution time: a review start stays unknown, and a resolution
