@@ -322,8 +322,31 @@ async def test_timeline_reloads_on_event(client: AsyncTestClient, world: World) 
 
     section = response.text[response.text.index('<section id="timeline"') :]
     head = section[: section.index(">")]
-    assert f'hx-get="/cases/{case_id}/timeline?kind=calls"' in head
+    assert f'hx-get="/cases/{case_id}/timeline"' in head
     assert 'hx-trigger="timeline-changed from:body"' in head
+
+
+async def test_reload_keeps_page_filter(client: AsyncTestClient, world: World) -> None:
+    case_id = world.cases["D-100"].id
+    await client.get(f"/cases/{case_id}?kind=disputes")
+    headers = htmx_headers(client, "timeline", f"/cases/{case_id}?kind=disputes") | {"hx-trigger": "timeline"}
+
+    response = await client.get(f"/cases/{case_id}/timeline", headers=headers)
+
+    assert "Dispute opened on invoice A-2" in response.text
+    assert "Outbound call" not in response.text
+    assert 'aria-pressed="true">Disputes' in filter_button(response.text, "disputes")
+
+
+async def test_reload_ignores_stale_filter(client: AsyncTestClient, world: World) -> None:
+    case_id = world.cases["D-100"].id
+    await client.get(f"/cases/{case_id}")
+    headers = htmx_headers(client, "timeline", f"/cases/{case_id}?kind=faxes") | {"hx-trigger": "timeline"}
+
+    response = await client.get(f"/cases/{case_id}/timeline", headers=headers)
+
+    assert response.status_code == 200
+    assert 'aria-pressed="true">All' in filter_button(response.text, "all")
 
 
 async def test_fragment_without_htmx_redirects(client: AsyncTestClient, world: World) -> None:
@@ -344,17 +367,34 @@ async def test_fragment_other_client_404(client: AsyncTestClient, world: World) 
     assert response.status_code == 404
 
 
-async def test_outcome_resets_filter_to_all(client: AsyncTestClient, world: World) -> None:
+async def test_outcome_keeps_page_filter(client: AsyncTestClient, world: World) -> None:
     case_id = world.cases["D-100"].id
-    await client.get(f"/cases/{case_id}?kind=payments")
+    await client.get(f"/cases/{case_id}?kind=calls")
     data = {"outcome": "voicemail", "channel": "call", "note": "Left a second message"}
+    headers = htmx_headers(client, current_url=f"/cases/{case_id}?kind=calls")
 
-    response = await client.post(f"/cases/{case_id}/outcomes", data=data, headers=htmx_headers(client))
+    response = await client.post(f"/cases/{case_id}/outcomes", data=data, headers=headers)
 
     timeline = response.text[response.text.index('<section id="timeline"') :]
     assert "Left a second message" in timeline
-    assert "Payment of €300.00 received" in timeline
-    assert 'aria-pressed="true">All' in filter_button(timeline, "all")
+    assert "Payment of €300.00 received" not in timeline
+    assert 'aria-pressed="true">Calls' in filter_button(timeline, "calls")
+    # Rendered with the page's filter already, so it does not reload itself on load.
+    assert 'hx-trigger="timeline-changed from:body"' in timeline
+
+
+async def test_other_panel_copy_reloads(client: AsyncTestClient, world: World) -> None:
+    # Another panel's response lists the timeline without the page's filter, so its copy reloads once swapped in.
+    case_id = world.cases["D-200"].id
+    await client.get(f"/cases/{case_id}")
+    data = {"reason": "wrong_amount", "channel": "call", "invoices": "B-1", "note": ""}
+    headers = htmx_headers(client, current_url=f"/cases/{case_id}?kind=disputes")
+
+    response = await client.post(f"/cases/{case_id}/disputes", data=data, headers=headers)
+
+    assert response.status_code == 200
+    timeline = response.text[response.text.index('<section id="timeline"') :]
+    assert 'hx-trigger="load, timeline-changed from:body"' in timeline
 
 
 # The API

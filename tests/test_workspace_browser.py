@@ -172,3 +172,20 @@ def test_workspace_fits_laptop_width(live_server: LiveServer, browser: Browser) 
     assert outcome["x"] + outcome["width"] <= side["x"] + side["width"]
     # The outcome select is wide enough for its longest label, so none is cut off.
     assert page.eval_on_selector("#outcome", "select => select.scrollWidth <= select.clientWidth + 1")
+
+
+def test_dispute_refreshes_timeline_and_numbers(live_server: LiveServer, browser: Browser) -> None:
+    page = open_workspace(browser, live_server, "D-100")
+    page.click("#timeline-kind-disputes")
+    expect(page.locator("#timeline .timeline li")).to_have_count(1)
+    expect(page.locator("#case-numbers")).to_contain_text("Open disputes 1")
+
+    page.select_option("#dispute-reason", "wrong_amount")
+    page.check("#dispute-form input[name=invoices][value=A-1]")
+    page.click("#dispute-form button[type=submit]")
+
+    # The dispute panel's response fires timeline-changed, and both sections reload with their filter kept.
+    expect(page.locator("#timeline .timeline li")).to_have_count(2)
+    expect(page.locator("#timeline")).to_contain_text("Dispute opened on invoice A-1 (wrong_amount)")
+    expect(page.locator("#timeline-kind-disputes")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#case-numbers")).to_contain_text("Open disputes 2")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
@@ -22,7 +22,7 @@ from hub.errors import ValidationError
 from hub.interactions.fields import parse_amount_text, parse_day, parse_time_of_day
 from hub.interactions.models import CallOutcome
 from hub.interactions.services import PaidClaim, log_call_outcome
-from hub.interactions.timeline import DEFAULT_FILTER, list_timeline, parse_timeline_filter
+from hub.interactions.timeline import DEFAULT_FILTER, TIMELINE_FILTERS, list_timeline, parse_timeline_filter
 from hub.web.htmx import is_htmx, render
 from hub.web.ids import require_row_ids
 
@@ -118,9 +118,23 @@ async def submit_call_outcome(
         "debtor": workspace.debtor,
         "logged_outcome": outcome,
         "logged_channel": interaction.channel,
-        "timeline": await list_timeline(db_session, client_scope, case_id, DEFAULT_FILTER),
+        "timeline": await list_timeline(db_session, client_scope, case_id, current_timeline_kind(request)),
+        # Rendered with the page's own filter, so the swapped-in section need not reload itself.
+        "timeline_fresh": True,
     }
     return render("cases/_outcome_saved.html", context)
+
+
+def current_timeline_kind(request: Request[Any, Any, Any]) -> str:
+    """Return the timeline filter in the ?kind= of the page that sent an htmx request, or "all".
+
+    The filter buttons push their filter into the page address, so a reload
+    triggered by an event keeps the filter the agent chose. A value that is not
+    a filter name counts as "all" rather than failing the reload.
+    """
+    query = urlsplit(request.headers.get("hx-current-url", "")).query
+    kind = parse_qs(query).get("kind", [DEFAULT_FILTER])[0]
+    return kind if kind in TIMELINE_FILTERS else DEFAULT_FILTER
 
 
 def workspace_url(case_id: int, kind: str) -> str:
@@ -140,8 +154,11 @@ async def show_timeline(
     case_id: FromPath[int],
     kind: FromQuery[str | None] = None,
 ) -> Response[Any] | Template:
-    """Return the timeline section for htmx; a plain browser request goes to the workspace with the filter."""
-    name = parse_timeline_filter(kind)
+    """Return the timeline section for htmx; a plain browser request goes to the workspace with the filter.
+
+    Without ?kind= the filter of the page that sent the request applies.
+    """
+    name = parse_timeline_filter(kind) if kind is not None else current_timeline_kind(request)
     if not is_htmx(request):
         await get_case(db_session, client_scope, case_id)
         return Redirect(path=f"{workspace_url(case_id, name)}#timeline", status_code=HTTP_303_SEE_OTHER)
