@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -105,6 +106,25 @@ async def _user_names(session: AsyncSession, user_ids: set[int]) -> dict[int, st
     return {user_id: name for user_id, name in rows}
 
 
+async def _by_id(session: AsyncSession, model: type[Client] | type[Debtor], ids: set[int]) -> dict[int, Any]:
+    return {row.id: row for row in await session.scalars(select(model).where(model.id.in_(ids)))}
+
+
+async def _case_ids(session: AsyncSession, disputes: Sequence[Dispute]) -> dict[tuple[int, int], int]:
+    """Return the case id of each (client id, debtor id) pair of ``disputes``."""
+    query = select(Case.client_id, Case.debtor_id, Case.id).where(
+        Case.client_id.in_({dispute.client_id for dispute in disputes}),
+        Case.debtor_id.in_({dispute.debtor_id for dispute in disputes}),
+    )
+    return {(client_id, debtor_id): case_id for client_id, debtor_id, case_id in await session.execute(query)}
+
+
+def _open_sla(dispute: Dispute, today: date) -> SlaState | None:
+    if DisputeStatus(dispute.status) not in OPEN_DISPUTE_STATUSES:
+        return None
+    return sla_state(dispute.sla_due_on, today)
+
+
 async def build_details(
     session: AsyncSession, disputes: Sequence[Dispute], *, today: date | None = None
 ) -> list[DisputeDetail]:
@@ -114,18 +134,10 @@ async def build_details(
     invoices = await load_dispute_invoices(session, [dispute.id for dispute in disputes])
     people = {dispute.owner_id for dispute in disputes} | {dispute.resolved_by_id for dispute in disputes}
     names = await _user_names(session, {user_id for user_id in people if user_id is not None})
-    client_query = select(Client).where(Client.id.in_({dispute.client_id for dispute in disputes}))
-    clients = {client.id: client for client in await session.scalars(client_query)}
-    debtors = {
-        debtor.id: debtor
-        for debtor in await session.scalars(select(Debtor).where(Debtor.id.in_({d.debtor_id for d in disputes})))
-    }
-    case_rows = await session.execute(
-        select(Case.debtor_id, Case.id).where(
-            Case.client_id.in_(set(clients)), Case.debtor_id.in_({d.debtor_id for d in disputes})
-        )
-    )
-    case_ids = dict(case_rows.all())
+    clients = await _by_id(session, Client, {dispute.client_id for dispute in disputes})
+    debtors = await _by_id(session, Debtor, {dispute.debtor_id for dispute in disputes})
+    case_ids = await _case_ids(session, disputes)
+
     details = []
     for dispute in disputes:
         client = clients[dispute.client_id]
@@ -135,15 +147,13 @@ async def build_details(
                 dispute=dispute,
                 client=client,
                 debtor=debtors[dispute.debtor_id],
-                case_id=case_ids.get(dispute.debtor_id),
+                case_id=case_ids.get((dispute.client_id, dispute.debtor_id)),
                 invoices=tuple(disputed_invoice(invoice) for invoice in invoices[dispute.id]),
                 owner_name=names.get(dispute.owner_id) if dispute.owner_id is not None else None,
                 resolved_by_name=names.get(dispute.resolved_by_id) if dispute.resolved_by_id is not None else None,
                 today=client_day,
                 opened_on=opened_day(dispute.opened_at, client.timezone),
-                sla=sla_state(dispute.sla_due_on, client_day)
-                if DisputeStatus(dispute.status) in OPEN_DISPUTE_STATUSES
-                else None,
+                sla=_open_sla(dispute, client_day),
             )
         )
     return details

@@ -243,7 +243,7 @@ async def record_dispute(
     """Record a dispute raised in a contact with the debtor, with its interaction, and commit.
 
     The interaction has outcome disputes_debt and schedules the next action
-    for tomorrow. Raises ConflictError when another user holds a live claim on
+    for tomorrow. Raises ConflictError when another user has a live claim on
     the case and ValidationError for a bad reason, channel, note or invoice.
     """
     parsed_reason = parse_reason(reason)

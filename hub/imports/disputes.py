@@ -165,11 +165,11 @@ async def import_disputes(
     """Upsert every valid row of a disputes file as the portfolio stood on ``as_of``.
 
     With ``as_of``, disputes opened after it are left out and counted. A
-    rejected row is listed with its line and reason: an invalid cell, an
-    opening date after today, a repeated row, a row whose reason, status or
-    opening date contradicts the dispute's first row, an unknown invoice,
-    an invoice of another debtor, a settled invoice, or an invoice already
-    in another open dispute.
+    rejected row is listed with its line and reason. A row is rejected for
+    an invalid cell, an opening date after today, a repeat, or a reason,
+    status or opening date other than its dispute's first row. It is also
+    rejected for an unknown invoice, an invoice of another debtor, a settled
+    invoice, or an invoice already in another open dispute.
     """
     today = client_today(client)
     positions = bind_columns(mapping, table.header, "disputes")
@@ -256,7 +256,7 @@ def _group_rows(
 
 @dataclass
 class _BatchState:
-    """What one batch needs from the database, loaded in a few queries."""
+    """The records one batch reads from the database, loaded in a few queries."""
 
     invoices: dict[str, Invoice]
     debtor_references: dict[int, str]
@@ -391,7 +391,7 @@ class _DisputeWriter:
     def _target_status(self, dispute: Dispute | None, record: DisputeRecord, member: DisputeRow) -> DisputeStatus:
         """Return the status to store: the file's, except that a resolved dispute stays as it is.
 
-        A dispute an agent has moved to under review stays there when the file still says open.
+        A dispute an agent has moved to under review stays there when the file still reads open.
         """
         if dispute is None:
             return record.status
