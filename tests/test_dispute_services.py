@@ -279,6 +279,17 @@ async def test_creditor_resolution_restores_balance(session: AsyncSession, world
     assert (await invoice(session, "A-1")).open_minor == A1_OPEN
 
 
+async def test_creditor_resolution_restores_priority(session: AsyncSession, world: DisputeWorld) -> None:
+    dispute = await _record(session, world, ["A-1"])
+    case_id = world.case("D-100").id
+    paused = (await fresh_case(session, case_id)).priority
+
+    await resolve_dispute(session, world.scope, dispute.id, world.agent_id, for_debtor=False, today=TODAY)
+
+    # A-1 is 120 days past due and ten times A-3, so both exposure and urgency rise again.
+    assert (await fresh_case(session, case_id)).priority > paused
+
+
 async def test_creditor_resolution_resumes_follow_up(session: AsyncSession, world: DisputeWorld) -> None:
     dispute = await _record(session, world, ["A-1"])
     case_id = world.case("D-100").id
