@@ -221,7 +221,7 @@ async def test_already_paid_form_opens_check(client: AsyncTestClient, world: Wor
     ("amount", "message"),
     [
         ("1.234,50", "Invalid amount paid &#39;1.234,50&#39;: type digits and an optional decimal point"),
-        ("12.345", "Amount paid &#39;12.345&#39; has more decimals than EUR allows (2)"),
+        ("12.345", "Amount paid &#39;12.345&#39; has more decimals than EUR allows: round it to 2 decimals"),
         ("0", "Amount paid must be more than zero"),
     ],
 )
@@ -241,6 +241,7 @@ async def test_paid_details_closed_by_default(client: AsyncTestClient, world: Wo
     response = await client.get(case_url(world, "D-100"))
 
     assert '<details class="outcome-extra" id="paid-details">' in response.text
+    assert "The case then waits up to 5 days for that payment" in response.text
 
 
 # Notes

@@ -27,6 +27,7 @@ from hub.errors import NotFoundError, ValidationError
 from hub.interactions.callback import CALL_WINDOW_END, CALL_WINDOW_START
 from hub.interactions.models import CallOutcome, Channel
 from hub.interactions.timeline import list_timeline
+from hub.payments.checks import PAYMENT_CHECK_DAYS
 from hub.promises.panel import promise_panel
 from hub.text import require_plain_text
 from hub.web.htmx import htmx_target, is_htmx, redirect_after_post, render
@@ -195,6 +196,7 @@ def outcome_form_context(
         "contact_zone": contact_zone,
         "window_start": f"{CALL_WINDOW_START:%H:%M}",
         "window_end": f"{CALL_WINDOW_END:%H:%M}",
+        "check_days": PAYMENT_CHECK_DAYS,
     }
 
 

@@ -70,7 +70,7 @@ def parse_amount_text(field: str, label: str, value: str | None, currency: str) 
         raise field_error(field, message)
     whole, fraction = match.group(1), match.group(2) or ""
     if len(fraction) > digits:
-        message = f"{label} {text!r} has more decimals than {currency} allows ({digits}): round it to {digits}."
+        message = f"{label} {text!r} has more decimals than {currency} allows: round it to {digits} decimals."
         raise field_error(field, message)
     minor = int(whole) * 10**digits + int(fraction.ljust(digits, "0") or "0")
     return check_amount_minor(field, label, minor)
