@@ -30,8 +30,6 @@ async def refresh_debtor_cases(session: AsyncSession, client: Client, debtor_ids
     if not debtor_ids:
         return
     await refresh_case_balances(session, client, debtor_ids)
-    cases = await session.scalars(
-        select(Case).where(Case.client_id == client.id, Case.debtor_id.in_(list(debtor_ids)))
-    )
+    cases = await session.scalars(select(Case).where(Case.client_id == client.id, Case.debtor_id.in_(list(debtor_ids))))
     for case in cases.all():
         await refresh_case_priority(session, case)
