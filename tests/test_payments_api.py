@@ -31,21 +31,22 @@ async def world(session: AsyncSession) -> World:
 
 @pytest.fixture
 async def tokens(session: AsyncSession, world: World) -> dict[str, str]:
-    """Bearer tokens of acme's agent, globex's agent and the admin who works on every client."""
-    globex_agent = User(
-        email="agent@globex.test",
-        display_name="Gil Globex",
-        password_hash=world.agent.password_hash,
-        role=Role.AGENT,
-        clients=[world.other_client],
-    )
-    session.add(globex_agent)
-    await session.flush()
-    created = {
-        "acme": (await create_token(session, world.agent, "payments"))[1],
-        "globex": (await create_token(session, globex_agent, "payments"))[1],
-        "admin": (await create_token(session, world.admin, "payments"))[1],
+    """Bearer tokens: "acme" and "globex" of a supervisor of that client, "agent" of acme's agent, "admin" of all."""
+    supervisors = {
+        slug: User(
+            email=f"supervisor@{slug}.test",
+            display_name=f"Supervisor {slug}",
+            password_hash=world.agent.password_hash,
+            role=Role.SUPERVISOR,
+            clients=[client],
+        )
+        for slug, client in (("acme", world.client), ("globex", world.other_client))
     }
+    session.add_all(supervisors.values())
+    await session.flush()
+    created = {slug: (await create_token(session, user, "payments"))[1] for slug, user in supervisors.items()}
+    created["agent"] = (await create_token(session, world.agent, "payments"))[1]
+    created["admin"] = (await create_token(session, world.admin, "payments"))[1]
     await session.commit()
     return created
 
@@ -369,3 +370,16 @@ async def test_http_post_then_list(live_url: str, tokens: dict[str, str]) -> Non
     assert created.json()["allocations"] == [{"invoice_number": "C-1", "amount_minor": 7_500}]
     assert [row["reference"] for row in listed.json()] == ["PAY-1"]
     assert other.status_code == 404
+
+
+async def test_agent_reads_but_cannot_record(api: AsyncTestClient, tokens: dict[str, str]) -> None:
+    headers = bearer(tokens["agent"])
+
+    created = await api.post("/api/v1/payments", json=payment_body("BANK-AGENT", 10_000), headers=headers)
+    allocated = await api.patch("/api/v1/payments/1", json={"invoice_number": "A-1"}, headers=headers)
+    listed = await api.get("/api/v1/payments", headers=headers)
+
+    assert created.status_code == 403
+    assert "supervisor" in created.json()["error"]["message"]
+    assert allocated.status_code == 403
+    assert listed.status_code == 200

@@ -36,6 +36,7 @@ from hub.payments.services import (
     record_payment,
 )
 from hub.text import require_plain_text
+from hub.web.auth import requires_supervisor
 
 PAYMENTS_DEFAULT_LIMIT = 100
 PAYMENTS_MAX_LIMIT = 1000
@@ -198,7 +199,12 @@ async def get_payment_detail(
     return await _payment_out(db_session, client_scope, payment_id)
 
 
-@post("/payments", responses={**error_responses(400, 404, 422), 409: STATE_CONFLICT})
+# Payments decide whether promises are kept, so only supervisors and admins record or allocate them.
+@post(
+    "/payments",
+    guards=[requires_supervisor],
+    responses={**error_responses(400, 403, 404, 422), 409: STATE_CONFLICT},
+)
 async def create_payment(
     db_session: NamedDependency[AsyncSession],
     client_scope: NamedDependency[Scope],
@@ -233,7 +239,11 @@ async def create_payment(
     return Response(await _payment_out(db_session, client_scope, payment_id), status_code=status)
 
 
-@patch("/payments/{payment_id:int}", responses={**error_responses(400, 404, 422), 409: STATE_CONFLICT})
+@patch(
+    "/payments/{payment_id:int}",
+    guards=[requires_supervisor],
+    responses={**error_responses(400, 403, 404, 422), 409: STATE_CONFLICT},
+)
 async def allocate_payment(
     db_session: NamedDependency[AsyncSession],
     client_scope: NamedDependency[Scope],

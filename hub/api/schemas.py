@@ -334,6 +334,7 @@ def outcome_out(interaction: Interaction, next_action_at: datetime | None = None
 ERROR_DESCRIPTIONS = {
     400: "The request does not match the documented schema, or a query parameter has an unknown value",
     401: "The bearer token is missing, invalid or expired",
+    403: "The token's user lacks the role the endpoint needs",
     404: "No such record among the clients the token's user works on",
     409: "The record's current state does not allow the change, for example another user's live claim on the case",
     422: "A value fails validation; `fields` names each one",
