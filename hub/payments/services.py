@@ -25,6 +25,7 @@ from hub.cases.services import invoice_is_disputed
 from hub.clients.models import Client
 from hub.debtors.models import Debtor
 from hub.errors import ConflictError, NotFoundError, ValidationError
+from hub.imports.cells import EARLIEST_DATE
 from hub.imports.parsing import MAX_MINOR_UNITS
 from hub.invoices.models import Invoice, Payment, PaymentAllocation, PaymentSource
 from hub.payments.allocation import clip_reason, plan_allocation
@@ -86,7 +87,7 @@ def check_payment_data(data: PaymentData, client: Client, today: date) -> Paymen
     """Return ``data`` with its texts stripped (empty ones as None), or raise ValidationError naming the field.
 
     The amount must be positive (a refund is not a payment), the currency
-    the client's, and the date no later than ``today``.
+    the client's, and the date from 1900-01-01 up to ``today``.
     """
     reference = _clean_key("reference", "Payment reference", data.reference, REFERENCE_MAX_CHARS, required=True)
     invoice_number = _clean_key(
@@ -112,6 +113,10 @@ def check_payment_data(data: PaymentData, client: Client, today: date) -> Paymen
     if data.paid_on > today:
         raise _field_error(
             "paid_on", f"Payment date {data.paid_on.isoformat()} is after today ({today.isoformat()}): fix the date."
+        )
+    if data.paid_on < EARLIEST_DATE:
+        raise _field_error(
+            "paid_on", f"Payment date {data.paid_on.isoformat()} is before {EARLIEST_DATE.isoformat()}: fix the date."
         )
     assert reference is not None
     return replace(

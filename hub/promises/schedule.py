@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from hub.errors import ValidationError
+from hub.imports.parsing import MAX_MINOR_UNITS
 from hub.promises.models import Frequency
 from hub.web.templating import format_money
 
@@ -114,6 +115,8 @@ def check_total(total_minor: int, currency: str) -> int:
         raise _error(
             "amount", f"Promised amount {format_money(total_minor, currency)} is invalid: enter an amount above zero."
         )
+    if total_minor > MAX_MINOR_UNITS:
+        raise _error("amount", f"Promised amount {total_minor} is too large to store: check the number of digits.")
     return total_minor
 
 

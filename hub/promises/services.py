@@ -22,7 +22,7 @@ from hub.interactions.services import add_interaction, begin_case_work, clean_no
 from hub.invoices.models import Invoice
 from hub.promises.evaluation import evaluate_debtor_promises
 from hub.promises.models import Promise, PromiseInstalment, PromiseInvoice, PromiseStatus
-from hub.promises.schedule import build_schedule
+from hub.promises.schedule import build_schedule, check_first_due_on
 from hub.text import require_plain_text
 from hub.web.ids import is_row_id
 from hub.web.templating import format_money
@@ -227,6 +227,8 @@ async def record_promise(
     contact_channel = parse_channel(channel)
     note_text = clean_note(note)
     work = await begin_case_work(session, scope, case_id, user_id, today=today, now=now)
+    # Checked before the date is used, since a date such as 9999-12-31 has no day after its grace.
+    check_first_due_on(terms.first_due_on, work.today)
     grace = timedelta(days=max(work.client.promise_grace_days, 0) + 1)
     interaction = add_interaction(
         session,

@@ -1,0 +1,120 @@
+"""Hostile and messy input for promises, payments and disputes: API bodies, forms and import files.
+
+Each test sends what a careless caller, a broken export or an attacker
+would send, and checks for a clear error with nothing stored, or for the
+stored state a correct reading of the input gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from hub.accounts.models import Role, User
+from hub.accounts.tokens import create_token
+from hub.cases.priority import client_today
+from hub.interactions.models import Interaction
+from hub.invoices.models import Payment
+from hub.promises.models import Promise
+from tests.factories import World, build_world, web_app
+
+# One above the largest value of the BIGINT money columns.
+BEYOND_BIGINT = 2**63
+
+
+@pytest.fixture
+async def world(session: AsyncSession) -> World:
+    return await build_world(session)
+
+
+@pytest.fixture
+async def tokens(session: AsyncSession, world: World) -> dict[str, str]:
+    """Bearer tokens of acme's agent ("agent") and of a supervisor of acme ("supervisor")."""
+    supervisor = User(
+        email="supervisor@acme.test",
+        display_name="Sam Supervisor",
+        password_hash=world.agent.password_hash,
+        role=Role.SUPERVISOR,
+        clients=[world.client],
+    )
+    session.add(supervisor)
+    await session.flush()
+    created = {
+        "agent": (await create_token(session, world.agent, "tests"))[1],
+        "supervisor": (await create_token(session, supervisor, "tests"))[1],
+    }
+    await session.commit()
+    return created
+
+
+@pytest.fixture
+async def api(database_url: str, engine: AsyncEngine, world: World) -> AsyncIterator[AsyncTestClient]:
+    async with AsyncTestClient(app=web_app(database_url), base_url="http://testserver.local") as client:
+        yield client
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def count_rows(session: AsyncSession, model: type) -> int:
+    return await session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def promises_path(world: World) -> str:
+    return f"/api/v1/cases/{world.cases['D-100'].id}/promises"
+
+
+async def test_api_promise_in_year_9999_is_422(
+    api: AsyncTestClient, world: World, tokens: dict[str, str], session: AsyncSession
+) -> None:
+    body = {"amount_minor": 10_000, "first_due_on": "9999-12-31"}
+
+    response = await api.post(promises_path(world), json=body, headers=bearer(tokens["agent"]))
+
+    assert response.status_code == 422
+    assert "9999-12-31" in response.json()["error"]["fields"]["first_due_on"]
+    assert await count_rows(session, Promise) == 0
+    assert await count_rows(session, Interaction) == 0
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"amount_minor": BEYOND_BIGINT},
+        {"amount_minor": 2**64 + 5},
+        {"amount_minor": BEYOND_BIGINT, "instalments": 2, "frequency": "weekly", "amounts_minor": [1, 2**63 - 1]},
+    ],
+    ids=["just-beyond-bigint", "beyond-uint64", "plan-beyond-bigint"],
+)
+async def test_api_promise_beyond_bigint_is_422(
+    api: AsyncTestClient, world: World, tokens: dict[str, str], session: AsyncSession, fields: dict[str, object]
+) -> None:
+    first_due_on = client_today(world.client) + timedelta(days=3)
+    body = {"first_due_on": first_due_on.isoformat(), "confirm_above_balance": True, **fields}
+
+    response = await api.post(promises_path(world), json=body, headers=bearer(tokens["agent"]))
+
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert "too large" in error["message"]
+    assert set(error["fields"]) == {"amount"}
+    assert await count_rows(session, Promise) == 0
+
+
+async def test_api_payment_dated_year_one_is_422(
+    api: AsyncTestClient, world: World, tokens: dict[str, str], session: AsyncSession
+) -> None:
+    body = {"client": "acme", "reference": "OLD-1", "amount_minor": 100, "currency": "EUR", "paid_on": "0001-01-01"}
+
+    response = await api.post("/api/v1/payments", json=body, headers=bearer(tokens["supervisor"]))
+
+    assert response.status_code == 422
+    assert "0001-01-01" in response.json()["error"]["fields"]["paid_on"]
+    assert await count_rows(session, Payment) == 0
+
