@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -18,10 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from hub.accounts.models import Role, User
 from hub.accounts.tokens import create_token
 from hub.cases.priority import client_today
+from hub.imports.mapping import load_mapping
+from hub.imports.reader import read_table
+from hub.imports.services import import_table
 from hub.interactions.models import Interaction
 from hub.invoices.models import Payment
-from hub.promises.models import Promise
+from hub.promises.evaluation import evaluate_debtor_promises
+from hub.promises.models import Promise, PromiseStatus
 from tests.factories import World, build_world, web_app
+from tests.payments_factories import add_invoice, build_payment_world, case_of, payment_data, record
+from tests.promise_factories import add_promise_row
 
 # One above the largest value of the BIGINT money columns.
 BEYOND_BIGINT = 2**63
@@ -118,3 +125,36 @@ async def test_api_payment_dated_year_one_is_422(
     assert "0001-01-01" in response.json()["error"]["fields"]["paid_on"]
     assert await count_rows(session, Payment) == 0
 
+
+async def test_settled_date_and_bank_payment_of_one_invoice_count_once_for_a_promise(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    """A bank file and an invoice file that marks the same invoice settled describe one payment, not two."""
+    payment_world = await build_payment_world(session)
+    debtor = payment_world.debtors["D1"]
+    await add_invoice(session, payment_world.client, debtor, "F-1", 10_000, -40)
+    await add_invoice(session, payment_world.client, debtor, "F-2", 10_000, -40)
+    today = payment_world.today
+    case = await case_of(session, debtor)
+    first_due, second_due = today - timedelta(days=10), today - timedelta(days=3)
+    promise = await add_promise_row(
+        session, case, [(first_due, 10_000), (second_due, 10_000)], made_on=today - timedelta(days=20)
+    )
+    await session.commit()
+    paid_on = today - timedelta(days=12)
+    await record(session, payment_world.client, payment_data("BANK-1", 10_000, invoice="F-1", paid_on=paid_on))
+    due = (today - timedelta(days=40)).isoformat()
+    path = tmp_path / "invoices.csv"
+    path.write_text(
+        "debtor_reference,debtor_name,invoice_number,due_date,amount,settled_date\n"
+        f"D1,Debtor D1,F-1,{due},100.00,{paid_on.isoformat()}\n"
+        f"D1,Debtor D1,F-2,{due},100.00,\n"
+    )
+    mapping = load_mapping(None)
+    await import_table(session, "invoices", "acme", read_table(path, mapping), mapping)
+    await evaluate_debtor_promises(session, payment_world.client, [debtor.id], today)
+    await session.commit()
+
+    stored = await session.get_one(Promise, promise.id, populate_existing=True)
+    assert stored.paid_minor == 10_000
+    assert stored.status == PromiseStatus.OPEN

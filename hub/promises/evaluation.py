@@ -8,7 +8,9 @@ The rules, applied by ``evaluate_promises`` without touching the database:
   last (by made_on, then id). A promise made after an earlier one was
   decided thus takes the money paid from its own day on, and the earlier
   one keeps only what came before. Payments dated before every promise
-  count for none, and so do payments of zero or less.
+  count for none, and so do payments of zero or less. A settlement
+  payment (an invoice's settled date) is read by ``_load_payments`` as
+  the part of its invoice that recorded payments and credits leave.
 - Payments are poured oldest first (by day, then id) into the promise's
   instalments in sequence, each filled up to its amount. Money beyond the
   last instalment's amount stays on the last instalment, so ``paid_minor``
@@ -32,15 +34,15 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.audit.services import PROMISE_STATUS_CHANGED, record_audit
 from hub.cases.models import Case
 from hub.cases.priority import case_priority, client_today, priority_context
 from hub.clients.models import Client
-from hub.invoices.models import Payment
+from hub.invoices.models import Invoice, Payment, PaymentSource
 from hub.promises.models import Promise, PromiseInstalment, PromiseStatus
 
 DECIDED_AGAINST = (PromiseStatus.PARTLY_KEPT, PromiseStatus.BROKEN)
@@ -202,16 +204,28 @@ async def _load_promises(
 async def _load_payments(
     session: AsyncSession, client: Client, debtor_ids: Collection[int]
 ) -> dict[int, list[PaymentFact]]:
+    # A settlement payment counts only for the part of its invoice that no recorded payment or credit
+    # explains, so a bank payment and the settled date of the same invoice are not counted twice.
+    unexplained = Invoice.amount_minor - Invoice.paid_minor - Invoice.credited_minor
+    amount = sql_case(
+        (
+            and_(Payment.source == PaymentSource.SETTLEMENT, Invoice.id.is_not(None)),
+            sql_case((unexplained > 0, unexplained), else_=0),
+        ),
+        else_=Payment.amount_minor,
+    )
     rows = await session.execute(
-        select(Payment.debtor_id, Payment.id, Payment.paid_on, Payment.amount_minor).where(
+        select(Payment.debtor_id, Payment.id, Payment.paid_on, amount)
+        .outerjoin(Invoice, Invoice.id == Payment.invoice_id)
+        .where(
             Payment.client_id == client.id,
             Payment.debtor_id.in_(list(debtor_ids)),
             Payment.currency == client.currency,
         )
     )
     by_debtor: dict[int, list[PaymentFact]] = {}
-    for debtor_id, payment_id, paid_on, amount in rows:
-        by_debtor.setdefault(debtor_id, []).append(PaymentFact(payment_id, paid_on, amount))
+    for debtor_id, payment_id, paid_on, amount_minor in rows:
+        by_debtor.setdefault(debtor_id, []).append(PaymentFact(payment_id, paid_on, int(amount_minor)))
     return by_debtor
 
 
