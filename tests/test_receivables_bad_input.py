@@ -26,7 +26,7 @@ from hub.interactions.models import Interaction
 from hub.invoices.models import Payment
 from hub.promises.evaluation import evaluate_debtor_promises
 from hub.promises.models import Promise, PromiseStatus
-from tests.factories import World, build_world, web_app
+from tests.factories import World, build_world, csrf_headers, sign_in, web_app
 from tests.payments_factories import add_invoice, build_payment_world, case_of, payment_data, record
 from tests.promise_factories import add_promise_row
 
@@ -158,3 +158,26 @@ async def test_settled_date_and_bank_payment_of_one_invoice_count_once_for_a_pro
     stored = await session.get_one(Promise, promise.id, populate_existing=True)
     assert stored.paid_minor == 10_000
     assert stored.status == PromiseStatus.OPEN
+
+
+@pytest.mark.parametrize("amount", ["12,5,0", "1.2.3,4", "1,00,000", "0,001"])
+async def test_form_amount_with_misplaced_separators_is_422(
+    database_url: str, engine: AsyncEngine, world: World, session: AsyncSession, amount: str
+) -> None:
+    """Thousands separators stand between groups of three digits; anything else is a typing error, not a number."""
+    url = f"/cases/{world.cases['D-100'].id}"
+    data = {
+        "amount": amount,
+        "first_due_on": (client_today(world.client) + timedelta(days=7)).isoformat(),
+        "invoices": ["A-1", "A-3"],
+        "confirm_above_balance": "1",
+    }
+    async with AsyncTestClient(app=web_app(database_url), base_url="http://testserver.local") as web:
+        await sign_in(web, "agent@acme.test")
+        await web.get(url)
+        response = await web.post(f"{url}/promises", data=data, headers=csrf_headers(web), follow_redirects=False)
+
+    assert response.status_code == 422
+    assert "aria-invalid" in response.text
+    assert f"{amount!r}".replace("'", "&#39;") in response.text
+    assert await count_rows(session, Promise) == 0

@@ -57,18 +57,29 @@ def _normalise_separators(text: str) -> str:
     A separator that occurs several times separates thousands. So does a
     lone one followed by exactly three digits, so "1,000" and "1.000" are
     one thousand. Any other lone separator is the decimal one ("300,5").
+    Thousands separators must stand between groups of three digits after
+    a first group of one to three ("1.234.567"); otherwise they are left
+    in place, so the amount is refused ("12,5,0", "0,001").
     """
     if "." in text and "," in text:
         decimal = "." if text.rindex(".") > text.rindex(",") else ","
         group = "," if decimal == "." else "."
-        return text.replace(group, "").replace(decimal, ".")
+        whole, _, fraction = text.rpartition(decimal)
+        return f"{_ungroup(whole, group)}.{fraction}"
     for separator in (".", ","):
         if separator not in text:
             continue
         if text.count(separator) > 1 or len(text) - text.rindex(separator) - 1 == 3:
-            return text.replace(separator, "")
+            return _ungroup(text, separator)
         return text.replace(separator, ".")
     return text
+
+
+def _ungroup(whole: str, separator: str) -> str:
+    """Drop thousands separators from ``whole`` when they stand between groups of three digits."""
+    if re.fullmatch(rf"[1-9]\d{{0,2}}(?:{re.escape(separator)}\d{{3}})+", whole):
+        return whole.replace(separator, "")
+    return whole
 
 
 def parse_money(text: str, currency: str, *, field_name: str, label: str) -> int:
