@@ -22,8 +22,10 @@ from hub.cases.priority import client_today
 from hub.imports.mapping import load_mapping
 from hub.imports.reader import read_table
 from hub.imports.services import import_table
-from hub.interactions.models import Interaction
+from hub.interactions.models import CallOutcome, Channel, Interaction
 from hub.invoices.models import Payment
+from hub.payments.checks import PAYMENT_CHECK_DAYS, expire_payment_checks, open_payment_check
+from hub.payments.models import PaymentCheck, PaymentCheckStatus
 from hub.promises.evaluation import evaluate_debtor_promises
 from hub.promises.models import Promise, PromiseStatus
 from tests.factories import World, build_world, csrf_headers, sign_in, web_app
@@ -181,3 +183,35 @@ async def test_form_amount_with_misplaced_separators_is_422(
     assert "aria-invalid" in response.text
     assert f"{amount!r}".replace("'", "&#39;") in response.text
     assert await count_rows(session, Promise) == 0
+
+
+async def test_payment_recorded_before_the_already_paid_call_closes_the_check_as_found(session: AsyncSession) -> None:
+    """The bank file came in the morning and the debtor called at noon: the payment is there, so it is found."""
+    payment_world = await build_payment_world(session)
+    debtor = payment_world.debtors["D1"]
+    await add_invoice(session, payment_world.client, debtor, "F-1", 10_000, -20)
+    today = payment_world.today
+    await record(session, payment_world.client, payment_data("BANK-1", 10_000, debtor="D1", paid_on=today))
+    case = await case_of(session, debtor)
+    interaction = Interaction(
+        client_id=case.client_id, case_id=case.id, channel=Channel.CALL, outcome=CallOutcome.ALREADY_PAID
+    )
+    session.add(interaction)
+    check = await open_payment_check(
+        session,
+        case,
+        interaction,
+        claimed_paid_on=today,
+        claimed_amount_minor=None,
+        claimed_reference=None,
+        today=today,
+    )
+    await session.commit()
+
+    await expire_payment_checks(session, payment_world.client, today=today + timedelta(days=PAYMENT_CHECK_DAYS + 1))
+    await session.commit()
+
+    stored = await session.get_one(PaymentCheck, check.id, populate_existing=True)
+    payment = await session.scalar(select(Payment).where(Payment.reference == "BANK-1"))
+    assert stored.status == PaymentCheckStatus.FOUND
+    assert payment is not None and stored.payment_id == payment.id

@@ -172,6 +172,8 @@ async def expire_payment_checks(
 ) -> list[PaymentCheck]:
     """Close as not found the client's open checks whose due day has passed; flush only.
 
+    A check that a payment recorded before it opened matches (the bank file
+    came in before the call) is closed as found with that payment instead.
     Each case returns to the call queue today, and an audit event records
     the check.
     """
@@ -189,12 +191,19 @@ async def expire_payment_checks(
     )
     expired = []
     for check, case in (await session.execute(query)).all():
-        check.status = PaymentCheckStatus.NOT_FOUND
         check.resolved_at = now or datetime.now(UTC)
         # A next action that someone set before the check's due day is already due and stays.
         if case.next_action_on is None or case.next_action_on >= check.due_on:
             case.next_action_on = today
             case.next_action_at = None
+        payment_id = await _earlier_payment_id(session, check, case)
+        if payment_id is not None:
+            check.status = PaymentCheckStatus.FOUND
+            check.payment_id = payment_id
+            detail = {"payment_check_id": check.id, "payment_id": payment_id}
+            await record_audit(session, None, PAYMENT_CHECK_FOUND, "case", case.id, client.id, detail)
+            continue
+        check.status = PaymentCheckStatus.NOT_FOUND
         detail = {"payment_check_id": check.id}
         await record_audit(session, None, PAYMENT_CHECK_NOT_FOUND, "case", case.id, client.id, detail)
         expired.append(check)
@@ -202,6 +211,21 @@ async def expire_payment_checks(
     if expired:
         logger.info("payment checks not found client_id=%d count=%d", client.id, len(expired))
     return expired
+
+
+async def _earlier_payment_id(session: AsyncSession, check: PaymentCheck, case: Case) -> int | None:
+    """Return the earliest payment of the case's debtor that matches ``check``, whenever it was recorded."""
+    query = (
+        select(Payment.id)
+        .where(
+            Payment.client_id == check.client_id,
+            Payment.debtor_id == case.debtor_id,
+            Payment.paid_on >= earliest_payment_day(check),
+        )
+        .order_by(Payment.paid_on, Payment.id)
+        .limit(1)
+    )
+    return await session.scalar(query)
 
 
 async def clients_with_open_checks(session: AsyncSession) -> list[int]:
