@@ -128,9 +128,7 @@ async def test_api_payment_dated_year_one_is_422(
     assert await count_rows(session, Payment) == 0
 
 
-async def test_settled_date_and_bank_payment_of_one_invoice_count_once_for_a_promise(
-    session: AsyncSession, tmp_path: Path
-) -> None:
+async def test_promise_counts_settled_bank_payment_once(session: AsyncSession, tmp_path: Path) -> None:
     """A bank file and an invoice file that marks the same invoice settled describe one payment, not two."""
     payment_world = await build_payment_world(session)
     debtor = payment_world.debtors["D1"]
@@ -185,7 +183,7 @@ async def test_form_amount_with_misplaced_separators_is_422(
     assert await count_rows(session, Promise) == 0
 
 
-async def test_payment_recorded_before_the_already_paid_call_closes_the_check_as_found(session: AsyncSession) -> None:
+async def test_check_finds_payment_recorded_before_it(session: AsyncSession) -> None:
     """The bank file came in the morning and the debtor called at noon: the payment is there, so it is found."""
     payment_world = await build_payment_world(session)
     debtor = payment_world.debtors["D1"]

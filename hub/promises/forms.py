@@ -57,9 +57,9 @@ def _normalise_separators(text: str) -> str:
     A separator that occurs several times separates thousands. So does a
     lone one followed by exactly three digits, so "1,000" and "1.000" are
     one thousand. Any other lone separator is the decimal one ("300,5").
-    Thousands separators must stand between groups of three digits after
-    a first group of one to three ("1.234.567"); otherwise they are left
-    in place, so the amount is refused ("12,5,0", "0,001").
+    Thousands separators count only between groups of three digits after
+    a first group of one to three digits ("1.234.567"). Other separators
+    stay in the text, so parse_money rejects the amount ("12,5,0", "0,001").
     """
     if "." in text and "," in text:
         decimal = "." if text.rindex(".") > text.rindex(",") else ","
@@ -76,7 +76,7 @@ def _normalise_separators(text: str) -> str:
 
 
 def _ungroup(whole: str, separator: str) -> str:
-    """Drop thousands separators from ``whole`` when they stand between groups of three digits."""
+    """Return ``whole`` without its thousands separators when they separate groups of three digits."""
     if re.fullmatch(rf"[1-9]\d{{0,2}}(?:{re.escape(separator)}\d{{3}})+", whole):
         return whole.replace(separator, "")
     return whole
