@@ -92,3 +92,24 @@ async def test_import_evaluates_promises(session: AsyncSession, world: PaymentWo
 
     assert summary.inserted == 1
     assert await promise_status(session, promise) == PromiseStatus.KEPT
+
+
+async def test_invoice_import_settlement_keeps_promise(
+    session: AsyncSession, world: PaymentWorld, tmp_path: Path
+) -> None:
+    case = await case_of(session, world.debtors["D1"])
+    today = world.today
+    promise = await add_promise_row(session, case, [(today + timedelta(days=3), 10_000)], made_on=today)
+    await session.commit()
+    due = today - timedelta(days=30)
+    path = tmp_path / "invoices.csv"
+    path.write_text(
+        "debtor_reference,invoice_number,issue_date,due_date,amount,settled_date\n"
+        f"{world.debtors['D1'].reference},F-1,{due - timedelta(days=30)},{due},100.00,{today}\n"
+    )
+    mapping = load_mapping(None)
+
+    await import_table(session, "invoices", "acme", read_table(path, mapping), mapping)
+    await session.commit()
+
+    assert await promise_status(session, promise) == PromiseStatus.KEPT

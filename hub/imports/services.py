@@ -21,6 +21,7 @@ from hub.imports.payments import import_payments
 from hub.imports.reader import CsvTable
 from hub.imports.report import ImportSummary
 from hub.payments.services import retry_unallocated_payments
+from hub.promises.evaluation import debtors_with_open_promises, evaluate_debtor_promises
 
 IMPORT_KINDS = ("debtors", "invoices", "payments", "disputes")
 
@@ -55,6 +56,8 @@ async def import_table(
         summary = await import_invoices(session, client, table, mapping, as_of, batch_size)
         # Payments that quoted an invoice this file brings are allocated now.
         await retry_unallocated_payments(session, client)
+        # Settled dates in the file count as payments toward promises.
+        await evaluate_debtor_promises(session, client, await debtors_with_open_promises(session, client))
 
     if as_of is not None and client.as_of_date != as_of:
         client.as_of_date = as_of
