@@ -26,7 +26,7 @@ async def add_payment(
     source: PaymentSource = PaymentSource.IMPORT,
     currency: str = "EUR",
 ) -> Payment:
-    """Insert a payment of the case's debtor, as an import would store it before allocation."""
+    """Insert a payment of the case's debtor with no allocation, so its whole amount is unallocated."""
     payment = Payment(
         client_id=case.client_id,
         debtor_id=case.debtor_id,
@@ -35,7 +35,7 @@ async def add_payment(
         amount_minor=amount_minor,
         paid_on=paid_on,
         source=source,
-        unallocated_minor=0,
+        unallocated_minor=amount_minor,
     )
     session.add(payment)
     await session.flush()

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.imports.mapping import load_mapping
 from hub.imports.reader import read_table
 from hub.imports.services import import_table
+from hub.invoices.models import Invoice
 from hub.promises.evaluation import evaluate_debtor_promises
-from hub.promises.models import Promise, PromiseStatus
+from hub.promises.models import Promise, PromiseInvoice, PromiseStatus
 from tests.payments_factories import (
     PaymentWorld,
     add_invoice,
@@ -113,3 +115,42 @@ async def test_invoice_import_settlement_keeps_promise(
     await session.commit()
 
     assert await promise_status(session, promise) == PromiseStatus.KEPT
+
+
+async def test_uncovered_invoice_payment_not_counted(session: AsyncSession, world: PaymentWorld) -> None:
+    today = world.today
+    covered = await session.scalar(select(Invoice).where(Invoice.number == "F-1"))
+    assert covered is not None
+    await add_invoice(session, world.client, world.debtors["D1"], "F-2", 5_000, -10)
+    await session.commit()
+    await record(session, world.client, payment_data("P-F2", 5_000, invoice="F-2", paid_on=today))
+    case = await case_of(session, world.debtors["D1"])
+    promise = await add_promise_row(session, case, [(today + timedelta(days=5), 4_000)], made_on=today)
+    session.add(PromiseInvoice(promise_id=promise.id, invoice_id=covered.id, client_id=world.client.id))
+
+    await evaluate_debtor_promises(session, world.client, [case.debtor_id], today)
+    await session.commit()
+    open_status = await promise_status(session, promise)
+    await record(session, world.client, payment_data("P-F1", 4_000, invoice="F-1", paid_on=today))
+
+    assert open_status == PromiseStatus.OPEN
+    assert await promise_status(session, promise) == PromiseStatus.KEPT
+
+
+async def test_kept_instalment_leaves_call_back(session: AsyncSession, world: PaymentWorld) -> None:
+    today = world.today
+    case = await case_of(session, world.debtors["D1"])
+    first, second = today + timedelta(days=2), today + timedelta(days=9)
+    await add_promise_row(session, case, [(first, 2_000), (second, 2_000)], made_on=today)
+    await evaluate_debtor_promises(session, world.client, [case.debtor_id], today)
+    call_back_at = datetime.combine(today + timedelta(days=3), time(14, 30), UTC)
+    case.next_action_on = call_back_at.date()
+    case.next_action_at = call_back_at
+    await session.commit()
+
+    await record(session, world.client, payment_data("P-1", 2_000, invoice="F-1", paid_on=today))
+
+    case = await case_of(session, world.debtors["D1"])
+    assert case.promise_due_on == second
+    assert case.next_action_on == call_back_at.date()
+    assert case.next_action_at == call_back_at

@@ -3,14 +3,13 @@
 The rules, applied by ``evaluate_promises`` without touching the database:
 
 - Each payment of the debtor in the client's currency, of any source,
-  counts toward one promise: among the
+  counts with the money it brought to the invoices the promises cover
+  (see ``_load_payments``) toward one promise: among the
   non-cancelled promises made on or before the payment day, the one made
   last (by made_on, then id). A promise made after an earlier one was
   decided thus takes the money paid from its own day on, and the earlier
   one keeps only what came before. Payments dated before every promise
-  count for none, and so do payments of zero or less. A settlement
-  payment (an invoice's settled date) is read by ``_load_payments`` as
-  the part of its invoice that recorded payments and credits leave.
+  count for none, and so do payments of zero or less.
 - Payments are poured oldest first (by day, then id) into the promise's
   instalments in sequence, each filled up to its amount. Money beyond the
   last instalment's amount stays on the last instalment, so ``paid_minor``
@@ -34,16 +33,16 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
 from sqlalchemy import case as sql_case
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.audit.services import PROMISE_STATUS_CHANGED, record_audit
 from hub.cases.models import Case
 from hub.cases.priority import case_priority, client_today, priority_context
 from hub.clients.models import Client
-from hub.invoices.models import Invoice, Payment, PaymentSource
-from hub.promises.models import Promise, PromiseInstalment, PromiseStatus
+from hub.invoices.models import Invoice, Payment, PaymentAllocation, PaymentSource
+from hub.promises.models import Promise, PromiseInstalment, PromiseInvoice, PromiseStatus
 
 DECIDED_AGAINST = (PromiseStatus.PARTLY_KEPT, PromiseStatus.BROKEN)
 
@@ -201,31 +200,79 @@ async def _load_promises(
     return promises, instalments
 
 
-async def _load_payments(
-    session: AsyncSession, client: Client, debtor_ids: Collection[int]
-) -> dict[int, list[PaymentFact]]:
-    # A settlement payment counts only for the part of its invoice that no recorded payment or credit
-    # explains, so a bank payment and the settled date of the same invoice are not counted twice.
-    unexplained = Invoice.amount_minor - Invoice.paid_minor - Invoice.credited_minor
-    amount = sql_case(
-        (
-            and_(Payment.source == PaymentSource.SETTLEMENT, Invoice.id.is_not(None)),
-            sql_case((unexplained > 0, unexplained), else_=0),
-        ),
-        else_=Payment.amount_minor,
-    )
+async def _covered_invoices(session: AsyncSession, promises: Sequence[Promise]) -> dict[int, set[int]]:
+    """Return, per debtor, the invoices its non-cancelled promises cover."""
+    debtor_of = {promise.id: promise.debtor_id for promise in promises}
     rows = await session.execute(
-        select(Payment.debtor_id, Payment.id, Payment.paid_on, amount)
-        .outerjoin(Invoice, Invoice.id == Payment.invoice_id)
-        .where(
-            Payment.client_id == client.id,
-            Payment.debtor_id.in_(list(debtor_ids)),
-            Payment.currency == client.currency,
+        select(PromiseInvoice.promise_id, PromiseInvoice.invoice_id).where(
+            PromiseInvoice.promise_id.in_(list(debtor_of))
         )
     )
+    covered: dict[int, set[int]] = {}
+    for promise_id, invoice_id in rows:
+        covered.setdefault(debtor_of[promise_id], set()).add(invoice_id)
+    return covered
+
+
+async def _load_payments(
+    session: AsyncSession, client: Client, promises: Sequence[Promise]
+) -> dict[int, list[PaymentFact]]:
+    """Return, per debtor, the money of each payment that counts toward the debtor's promises.
+
+    A payment counts with its allocations to covered invoices plus its
+    unallocated remainder, so money the debtor sent for an invoice no promise
+    covers does not make a promise kept. A settlement payment counts only when
+    its invoice is covered, and only for the part of that invoice that no
+    recorded payment or credit explains, so a bank payment and the settled date
+    of the same invoice are not counted twice. A debtor whose promises cover no
+    invoice has every payment counted in full.
+    """
+    debtor_ids = {promise.debtor_id for promise in promises}
+    covered = await _covered_invoices(session, promises)
+    payments = (
+        await session.scalars(
+            select(Payment).where(
+                Payment.client_id == client.id,
+                Payment.debtor_id.in_(list(debtor_ids)),
+                Payment.currency == client.currency,
+            )
+        )
+    ).all()
+    allocated: dict[int, dict[int, int]] = {}
+    if payments:
+        rows = await session.execute(
+            select(PaymentAllocation.payment_id, PaymentAllocation.invoice_id, PaymentAllocation.amount_minor).where(
+                PaymentAllocation.payment_id.in_([payment.id for payment in payments])
+            )
+        )
+        for payment_id, invoice_id, amount_minor in rows:
+            allocated.setdefault(payment_id, {})[invoice_id] = amount_minor
+    settled_ids = [p.invoice_id for p in payments if p.source == PaymentSource.SETTLEMENT and p.invoice_id is not None]
+    unexplained: dict[int, int] = {}
+    if settled_ids:
+        invoices = await session.scalars(select(Invoice).where(Invoice.id.in_(settled_ids)))
+        unexplained = {invoice.id: max(invoice.remaining_minor(), 0) for invoice in invoices}
+
     by_debtor: dict[int, list[PaymentFact]] = {}
-    for debtor_id, payment_id, paid_on, amount_minor in rows:
-        by_debtor.setdefault(debtor_id, []).append(PaymentFact(payment_id, paid_on, int(amount_minor)))
+    for payment in payments:
+        if payment.debtor_id is None:
+            continue
+        invoices_covered = covered.get(payment.debtor_id)
+        if payment.source == PaymentSource.SETTLEMENT:
+            if payment.invoice_id is None:
+                counted = payment.amount_minor
+            elif invoices_covered is None or payment.invoice_id in invoices_covered:
+                counted = unexplained.get(payment.invoice_id, 0)
+            else:
+                counted = 0
+        elif invoices_covered is None:
+            counted = payment.amount_minor
+        else:
+            shares = allocated.get(payment.id, {})
+            counted = payment.unallocated_minor + sum(
+                amount for invoice_id, amount in shares.items() if invoice_id in invoices_covered
+            )
+        by_debtor.setdefault(payment.debtor_id, []).append(PaymentFact(payment.id, payment.paid_on, counted))
     return by_debtor
 
 
@@ -250,14 +297,20 @@ def _apply_case_effects(case: Case, previous: PromiseStatus, result: PromiseResu
 
     An open promise holds the case until its next open instalment's date
     plus grace, rescheduled only when that date changes, so an agent's own
-    next action stays. A promise that turns partly kept or broken puts the
-    case back in the call queue today with raised urgency; one that turns
-    kept brings it back for the rest of the balance.
+    next action stays. While the promise is open, a call-back set for a
+    time of day stays too. A promise that turns partly kept or broken puts
+    the case back in the call queue today with raised urgency; one that
+    turns kept brings it back for the rest of the balance.
     """
     next_open = result.next_open
     if result.status == PromiseStatus.OPEN and next_open is not None:
-        if case.promise_due_on != next_open.due_on:
-            schedule_open_promise(case, next_open.due_on, grace)
+        if case.promise_due_on == next_open.due_on:
+            return
+        if case.next_action_at is not None:
+            # A call-back agreed for a time of day stays: only the promise date moves.
+            case.promise_due_on = next_open.due_on
+            return
+        schedule_open_promise(case, next_open.due_on, grace)
         return
     if result.status == previous:
         return
@@ -296,7 +349,7 @@ async def evaluate_debtor_promises(
     promises, instalments = await _load_promises(session, client, debtor_ids)
     if not promises:
         return
-    payments = await _load_payments(session, client, debtor_ids)
+    payments = await _load_payments(session, client, promises)
     by_case: dict[int, list[Promise]] = {}
     for promise in promises:
         by_case.setdefault(promise.case_id, []).append(promise)
