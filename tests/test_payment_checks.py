@@ -277,3 +277,29 @@ async def test_arq_worker_expires_checks(
     assert worker.jobs_failed == 0
     assert (await reload_check(session, check.id)).status == PaymentCheckStatus.NOT_FOUND
     assert (expire_payment_checks, PAYMENT_CHECK_HOUR_UTC) in DAILY_JOBS
+
+
+async def test_other_amount_leaves_check_open(session: AsyncSession, world: PaymentWorld) -> None:
+    case = await case_of(session, world.debtors["D1"])
+    claimed = world.today - timedelta(days=3)
+    check = await open_check(session, case, world.today, claimed_paid_on=claimed, claimed_amount_minor=6_000)
+
+    await record(session, world.client, payment_data("P-1", 1_000, invoice="F-D1", paid_on=world.today))
+    still_open = (await reload_check(session, check.id)).status
+    recorded = await record(session, world.client, payment_data("P-2", 6_000, invoice="F-D1", paid_on=claimed))
+
+    check = await reload_check(session, check.id)
+    assert still_open == PaymentCheckStatus.OPEN
+    assert check.status == PaymentCheckStatus.FOUND
+    assert check.payment_id == recorded.payment.id
+
+
+async def test_claimed_reference_finds_check(session: AsyncSession, world: PaymentWorld) -> None:
+    case = await case_of(session, world.debtors["D1"])
+    check = await open_check(session, case, world.today, claimed_amount_minor=6_000, claimed_reference="bank-77")
+
+    recorded = await record(session, world.client, payment_data("BANK-77", 5_500, invoice="F-D1", paid_on=world.today))
+
+    check = await reload_check(session, check.id)
+    assert check.status == PaymentCheckStatus.FOUND
+    assert check.payment_id == recorded.payment.id

@@ -107,6 +107,25 @@ def earliest_payment_day(check: PaymentCheck) -> date:
     return opened_on - timedelta(days=LOOKBACK_DAYS)
 
 
+def payment_matches(check: PaymentCheck, payment: Payment) -> bool:
+    """Return whether ``payment`` is the one the debtor described to ``check``.
+
+    The payment must be dated on or after earliest_payment_day. A claimed
+    bank reference equal to the payment's reference or quoted invoice number
+    (ignoring case) matches whatever the amount. Otherwise a claimed amount
+    must equal the payment's amount, so an unrelated smaller payment does not
+    confirm the claim.
+    """
+    if payment.paid_on < earliest_payment_day(check):
+        return False
+    if check.claimed_reference:
+        claimed = check.claimed_reference.casefold()
+        quoted = {payment.reference.casefold(), (payment.invoice_reference or "").casefold()}
+        if claimed in quoted:
+            return True
+    return check.claimed_amount_minor is None or payment.amount_minor == check.claimed_amount_minor
+
+
 async def _open_checks_of(
     session: AsyncSession, client: Client, debtor_ids: list[int]
 ) -> list[tuple[PaymentCheck, Case]]:
@@ -149,9 +168,8 @@ async def settle_payment_checks(
     today = today or client_today(client)
     found = []
     for check, case in await _open_checks_of(session, client, sorted(by_debtor)):
-        earliest = earliest_payment_day(check)
         candidates = sorted(by_debtor[case.debtor_id], key=lambda payment: (payment.paid_on, payment.id))
-        payment = next((item for item in candidates if item.paid_on >= earliest), None)
+        payment = next((item for item in candidates if payment_matches(check, item)), None)
         if payment is None:
             continue
         check.status = PaymentCheckStatus.FOUND
@@ -216,16 +234,16 @@ async def expire_payment_checks(
 async def _earlier_payment_id(session: AsyncSession, check: PaymentCheck, case: Case) -> int | None:
     """Return the earliest payment of the case's debtor that matches ``check``, whenever it was recorded."""
     query = (
-        select(Payment.id)
+        select(Payment)
         .where(
             Payment.client_id == check.client_id,
             Payment.debtor_id == case.debtor_id,
             Payment.paid_on >= earliest_payment_day(check),
         )
         .order_by(Payment.paid_on, Payment.id)
-        .limit(1)
     )
-    return await session.scalar(query)
+    payment = next((item for item in await session.scalars(query) if payment_matches(check, item)), None)
+    return payment.id if payment is not None else None
 
 
 async def clients_with_open_checks(session: AsyncSession) -> list[int]:
