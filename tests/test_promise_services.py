@@ -485,3 +485,25 @@ async def test_kept_rate_counts_past_deadlines(session: AsyncSession, world: Wor
 
     assert (kept, due) == (14_000, 20_000)
     assert await kept_rate(session, world.client, today=first) == (0, 0)
+
+
+async def test_disputed_invoice_rejected(session: AsyncSession, world: World) -> None:
+    disputed = Invoice(
+        client_id=world.client.id,
+        debtor_id=world.case.debtor_id,
+        number="DISPUTED-2",
+        currency="EUR",
+        amount_minor=5_000,
+        open_minor=5_000,
+        due_date=TODAY,
+    )
+    session.add(disputed)
+    await session.flush()
+    dispute = await add_dispute(session, [disputed])
+    await session.commit()
+
+    with pytest.raises(ValidationError, match=f"Invoice 'DISPUTED-2' is in open dispute {dispute.id}") as caught:
+        await record(session, world, terms(invoice_numbers=["DISPUTED-2"], confirm_above_balance=True))
+
+    assert "invoices" in caught.value.field_errors
+    assert await session.scalar(select(func.count()).select_from(Promise)) == 0

@@ -16,6 +16,7 @@ from hub.cases.models import Case
 from hub.cases.priority import refresh_case_priority
 from hub.cases.services import invoice_is_disputed
 from hub.clients.models import Client
+from hub.disputes.models import OPEN_DISPUTE_STATUSES, Dispute, DisputeInvoice
 from hub.errors import ConflictError, NotFoundError, ValidationError
 from hub.interactions.models import CallOutcome, Channel
 from hub.interactions.services import add_interaction, begin_case_work, clean_note
@@ -95,6 +96,7 @@ async def covered_invoices(session: AsyncSession, case: Case, numbers: Sequence[
         message = "Pick at least one open invoice the promise covers."
         raise ValidationError(message, {"invoices": message})
     by_number = {invoice.number: invoice for invoice, _ in candidates}
+    disputed = {invoice.number for invoice, is_disputed in candidates if is_disputed}
     for number in wanted:
         require_plain_text("invoices", "Invoice number", number)
         if number not in by_number:
@@ -103,7 +105,25 @@ async def covered_invoices(session: AsyncSession, case: Case, numbers: Sequence[
                 "pick among the open invoices listed on the case."
             )
             raise ValidationError(message, {"invoices": message})
+        if number in disputed:
+            dispute_id = await open_dispute_id(session, by_number[number])
+            message = (
+                f"Invoice {number!r} is in open dispute {dispute_id}, which pauses collection on it: "
+                "leave it out of the promise, or resolve the dispute first."
+            )
+            raise ValidationError(message, {"invoices": message})
     return [by_number[number] for number in wanted]
+
+
+async def open_dispute_id(session: AsyncSession, invoice: Invoice) -> int | None:
+    """Return the id of the open dispute that covers ``invoice``, or None."""
+    query = (
+        select(Dispute.id)
+        .join(DisputeInvoice, DisputeInvoice.dispute_id == Dispute.id)
+        .where(DisputeInvoice.invoice_id == invoice.id, Dispute.status.in_(OPEN_DISPUTE_STATUSES))
+        .limit(1)
+    )
+    return await session.scalar(query)
 
 
 def check_balance(case: Case, amount_minor: int, confirmed: bool) -> None:
