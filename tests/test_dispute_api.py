@@ -14,7 +14,7 @@ from hub.accounts.tokens import create_token
 from hub.cases.priority import client_today
 from hub.disputes.models import Dispute, DisputeStatus
 from hub.interactions.models import CallOutcome, Interaction
-from tests.dispute_factories import DisputeWorld, build_dispute_world, fresh_case, invoice
+from tests.dispute_factories import DisputeWorld, build_dispute_world, fresh_case, fresh_dispute, invoice
 from tests.factories import add_dispute, web_app
 
 
@@ -180,7 +180,7 @@ async def test_patch_creditor_resumes_case(
 
     response = await client.patch(
         f"/api/v1/disputes/{created.json()['id']}",
-        json={"status": "resolved_creditor"},
+        json={"status": "resolved_creditor", "resolution_note": "Delivery note signed"},
         headers=bearer(tokens["agent"]),
     )
 
@@ -285,3 +285,27 @@ async def test_openapi_lists_dispute_paths(client: AsyncTestClient) -> None:
     assert set(paths["/api/v1/disputes/{dispute_id}"]) >= {"get", "patch"}
     assert set(paths["/api/v1/cases/{case_id}/disputes"]) >= {"get", "post"}
     assert "get" in paths["/api/v1/queues/dispute"]
+
+
+@pytest.mark.parametrize("status", ["resolved_debtor", "resolved_creditor"])
+@pytest.mark.parametrize("note", [None, "", "   "])
+async def test_patch_resolve_needs_a_note(
+    client: AsyncTestClient,
+    world: DisputeWorld,
+    tokens: dict[str, str],
+    session: AsyncSession,
+    status: str,
+    note: str | None,
+) -> None:
+    dispute = await _dispute_on(session, ["A-1"], date(2099, 1, 5))
+    body: dict[str, object] = {"status": status}
+    if note is not None:
+        body["resolution_note"] = note
+
+    response = await client.patch(f"/api/v1/disputes/{dispute.id}", json=body, headers=bearer(tokens["agent"]))
+
+    assert response.status_code == 422
+    assert "resolution note" in response.json()["error"]["fields"]["resolution_note"].lower()
+    stored = await fresh_dispute(session, dispute.id)
+    assert stored.status == DisputeStatus.OPEN
+    assert (await invoice(session, "A-1")).credited_minor == 0

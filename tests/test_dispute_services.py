@@ -37,6 +37,8 @@ from tests.dispute_factories import (
 A1_OPEN = 100_000
 A2_OPEN = 25_000
 A3_OPEN = 8_000
+# Every resolution carries a note saying what was decided.
+NOTE = "Checked the delivery records"
 
 
 @pytest.fixture
@@ -259,7 +261,9 @@ async def test_creditor_resolution_from_review(session: AsyncSession, world: Dis
     dispute = await _record(session, world, ["A-1"])
     await start_review(session, world.scope, dispute.id, world.agent_id)
 
-    await resolve_dispute(session, world.scope, dispute.id, world.agent_id, for_debtor=False, today=TODAY)
+    await resolve_dispute(
+        session, world.scope, dispute.id, world.agent_id, for_debtor=False, resolution_note=NOTE, today=TODAY
+    )
 
     stored = await fresh_dispute(session, dispute.id)
     assert stored.status == DisputeStatus.RESOLVED_CREDITOR
@@ -272,7 +276,9 @@ async def test_creditor_resolution_restores_balance(session: AsyncSession, world
     case_id = world.case("D-100").id
     assert (await fresh_case(session, case_id)).open_minor == A3_OPEN
 
-    await resolve_dispute(session, world.scope, dispute.id, world.agent_id, for_debtor=False, today=TODAY)
+    await resolve_dispute(
+        session, world.scope, dispute.id, world.agent_id, for_debtor=False, resolution_note=NOTE, today=TODAY
+    )
 
     case = await fresh_case(session, case_id)
     assert case.open_minor == A1_OPEN + A3_OPEN
@@ -284,7 +290,9 @@ async def test_creditor_resolution_restores_priority(session: AsyncSession, worl
     case_id = world.case("D-100").id
     paused = (await fresh_case(session, case_id)).priority
 
-    await resolve_dispute(session, world.scope, dispute.id, world.agent_id, for_debtor=False, today=TODAY)
+    await resolve_dispute(
+        session, world.scope, dispute.id, world.agent_id, for_debtor=False, resolution_note=NOTE, today=TODAY
+    )
 
     # A-1 is 120 days past due and ten times A-3, so both exposure and urgency rise again.
     assert (await fresh_case(session, case_id)).priority > paused
@@ -296,9 +304,34 @@ async def test_creditor_resolution_resumes_follow_up(session: AsyncSession, worl
     assert (await fresh_case(session, case_id)).next_action_on == TODAY + timedelta(days=1)
     later = date(2026, 12, 9)
 
-    await resolve_dispute(session, world.scope, dispute.id, world.agent_id, for_debtor=False, today=later)
+    await resolve_dispute(
+        session, world.scope, dispute.id, world.agent_id, for_debtor=False, resolution_note=NOTE, today=later
+    )
 
     assert (await fresh_case(session, case_id)).next_action_on == later
+
+
+@pytest.mark.parametrize("for_debtor", [True, False])
+@pytest.mark.parametrize("note", [None, "", " \n "])
+async def test_resolution_needs_a_note(
+    session: AsyncSession, world: DisputeWorld, for_debtor: bool, note: str | None
+) -> None:
+    dispute_id = (await _record(session, world, ["A-1"])).id
+    case_id = world.case("D-100").id
+    open_before = (await fresh_case(session, case_id)).open_minor
+
+    with pytest.raises(ValidationError) as raised:
+        await resolve_dispute(
+            session, world.scope, dispute_id, world.agent_id, for_debtor=for_debtor, resolution_note=note
+        )
+
+    assert "resolution note is required" in raised.value.field_errors["resolution_note"]
+    await session.rollback()
+    stored = await fresh_dispute(session, dispute_id)
+    assert stored.status == DisputeStatus.OPEN
+    assert stored.resolved_at is None
+    assert (await invoice(session, "A-1")).credited_minor == 0
+    assert (await fresh_case(session, case_id)).open_minor == open_before
 
 
 async def test_debtor_resolution_credits_full_amount(session: AsyncSession, world: DisputeWorld) -> None:
@@ -320,7 +353,7 @@ async def test_debtor_resolution_credits_full_amount(session: AsyncSession, worl
 async def test_debtor_resolution_keeps_balance_down(session: AsyncSession, world: DisputeWorld) -> None:
     dispute = await _record(session, world, ["A-1"])
 
-    await resolve_dispute(session, world.scope, dispute.id, world.agent_id, for_debtor=True)
+    await resolve_dispute(session, world.scope, dispute.id, world.agent_id, for_debtor=True, resolution_note=NOTE)
 
     assert (await fresh_case(session, world.case("D-100").id)).open_minor == A3_OPEN
 
@@ -329,7 +362,9 @@ async def test_partial_credit_oldest_first(session: AsyncSession, world: Dispute
     dispute = await _record(session, world, ["A-3", "A-1"])
     credit = A1_OPEN + 500
 
-    await resolve_dispute(session, world.scope, dispute.id, world.agent_id, for_debtor=True, credit_minor=credit)
+    await resolve_dispute(
+        session, world.scope, dispute.id, world.agent_id, for_debtor=True, credit_minor=credit, resolution_note=NOTE
+    )
 
     oldest, newest = await invoice(session, "A-1"), await invoice(session, "A-3")
     assert oldest.credited_minor == A1_OPEN
@@ -346,7 +381,13 @@ async def test_credit_above_open_rejected(session: AsyncSession, world: DisputeW
 
     with pytest.raises(ValidationError) as raised:
         await resolve_dispute(
-            session, world.scope, dispute_id, world.agent_id, for_debtor=True, credit_minor=A1_OPEN + 1
+            session,
+            world.scope,
+            dispute_id,
+            world.agent_id,
+            for_debtor=True,
+            credit_minor=A1_OPEN + 1,
+            resolution_note=NOTE,
         )
 
     message = raised.value.field_errors["credit"]
@@ -362,7 +403,9 @@ async def test_credit_must_be_positive(session: AsyncSession, world: DisputeWorl
     dispute = await _record(session, world, ["A-1"])
 
     with pytest.raises(ValidationError) as raised:
-        await resolve_dispute(session, world.scope, dispute.id, world.agent_id, for_debtor=True, credit_minor=credit)
+        await resolve_dispute(
+            session, world.scope, dispute.id, world.agent_id, for_debtor=True, credit_minor=credit, resolution_note=NOTE
+        )
 
     assert "Credit must be more than" in raised.value.field_errors["credit"]
 
@@ -379,7 +422,9 @@ async def test_credit_needs_debtor_resolution(session: AsyncSession, world: Disp
 @pytest.mark.parametrize("resolution", [DisputeStatus.RESOLVED_DEBTOR, DisputeStatus.RESOLVED_CREDITOR])
 async def test_resolved_dispute_is_final(session: AsyncSession, world: DisputeWorld, resolution: DisputeStatus) -> None:
     dispute = await _record(session, world, ["A-1"])
-    await change_dispute(session, world.scope, dispute.id, world.agent_id, DisputeChange(status=resolution))
+    await change_dispute(
+        session, world.scope, dispute.id, world.agent_id, DisputeChange(status=resolution, resolution_note=NOTE)
+    )
 
     for change in (
         DisputeChange(status=DisputeStatus.UNDER_REVIEW),
@@ -430,7 +475,7 @@ async def test_reassign_to_inactive_rejected(session: AsyncSession, world: Dispu
 async def test_change_audited(session: AsyncSession, world: DisputeWorld) -> None:
     dispute = await _record(session, world, ["A-1"])
     await start_review(session, world.scope, dispute.id, world.agent_id)
-    await resolve_dispute(session, world.scope, dispute.id, world.agent_id, for_debtor=True)
+    await resolve_dispute(session, world.scope, dispute.id, world.agent_id, for_debtor=True, resolution_note=NOTE)
 
     events = (
         await session.scalars(select(AuditEvent).where(AuditEvent.target_type == "dispute").order_by(AuditEvent.id))

@@ -329,7 +329,7 @@ async def test_resolve_credit_error_kept(client: AsyncTestClient, world: Dispute
 
 async def test_resolve_for_debtor_credits(client: AsyncTestClient, world: DisputeWorld, session: AsyncSession) -> None:
     dispute = await _dispute_on(session, ["A-1"], date(2099, 1, 5))
-    data = {"outcome": "debtor", "credit": "250,50", "resolution_note": ""}
+    data = {"outcome": "debtor", "credit": "250,50", "resolution_note": "Two pallets arrived broken"}
 
     response = await _act(client, dispute.id, "resolve", data, htmx=False)
 
@@ -348,6 +348,22 @@ async def test_resolve_needs_outcome(client: AsyncTestClient, world: DisputeWorl
 
     assert response.status_code == 422
     assert 'id="resolve-outcome-error">Pick who the dispute is resolved for' in response.text
+
+
+@pytest.mark.parametrize("outcome", ["debtor", "creditor"])
+async def test_resolve_needs_a_note(
+    client: AsyncTestClient, world: DisputeWorld, session: AsyncSession, outcome: str
+) -> None:
+    dispute = await _dispute_on(session, ["A-1"], date(2099, 1, 5))
+
+    response = await _act(client, dispute.id, "resolve", {"outcome": outcome, "credit": "", "resolution_note": " "})
+
+    assert response.status_code == 422
+    form = form_html(response.text, "dispute-resolve-form")
+    assert 'aria-invalid="true" aria-describedby="resolve-note-error"' in form
+    assert 'id="resolve-note-error">A resolution note is required' in form
+    assert (await fresh_dispute(session, dispute.id)).status == DisputeStatus.OPEN
+    assert (await invoice(session, "A-1")).credited_minor == 0
 
 
 async def test_resolved_page_is_final(client: AsyncTestClient, world: DisputeWorld, session: AsyncSession) -> None:

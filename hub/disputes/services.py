@@ -51,6 +51,10 @@ TRANSITIONS = {
     DisputeStatus.RESOLVED_DEBTOR: (),
     DisputeStatus.RESOLVED_CREDITOR: (),
 }
+RESOLUTION_NOTE_REQUIRED = (
+    "A resolution note is required to resolve a dispute: write what was decided and why, "
+    "such as the credit note sent or the proof of delivery accepted."
+)
 # Days until the next action on the case after a dispute is recorded, as for a call outcome without a date.
 NEXT_ACTION_AFTER_DISPUTE_DAYS = 1
 
@@ -448,7 +452,8 @@ async def change_dispute(
 
     Raises ConflictError naming the current status for a dispute that is
     already resolved or a status it cannot move to, and ValidationError for
-    an owner who does not work on the client or a credit that does not fit.
+    a resolution without a resolution note, an owner who does not work on
+    the client or a credit that does not fit.
     Resolving for the creditor makes the case due for follow-up ``today``
     (default: today in the client's time zone).
     """
@@ -456,6 +461,8 @@ async def change_dispute(
     note = clean_resolution_note(change.resolution_note) if change.resolution_note is not None else None
     dispute = await get_dispute_in_scope(session, scope, dispute_id, for_update=True)
     _check_transition(dispute, change)
+    if change.status in RESOLVED_STATUSES and note is None:
+        raise _invalid("resolution_note", RESOLUTION_NOTE_REQUIRED)
     client = await session.get_one(Client, dispute.client_id)
     now = now or utcnow()
     today = today or client_today(client, now)
