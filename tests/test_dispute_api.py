@@ -287,6 +287,85 @@ async def test_openapi_lists_dispute_paths(client: AsyncTestClient) -> None:
     assert "get" in paths["/api/v1/queues/dispute"]
 
 
+async def test_patch_unknown_field_400(
+    client: AsyncTestClient, world: DisputeWorld, tokens: dict[str, str], session: AsyncSession
+) -> None:
+    dispute = await _dispute_on(session, ["A-1"], date(2099, 1, 5), owner_id=world.agent_id)
+
+    response = await client.patch(
+        f"/api/v1/disputes/{dispute.id}", json={"owner": "x"}, headers=bearer(tokens["agent"])
+    )
+
+    error = response.json()["error"]
+    assert response.status_code == 400
+    assert "Unknown field 'owner'" in error["fields"]["owner"]
+    for accepted in ("status", "owner_id", "resolution_note", "credit_minor"):
+        assert accepted in error["fields"]["owner"]
+    assert "owner" in error["message"]
+    assert (await fresh_dispute(session, dispute.id)).owner_id == world.agent_id
+
+
+async def test_patch_mixed_unknown_field_rejected(
+    client: AsyncTestClient, world: DisputeWorld, tokens: dict[str, str], session: AsyncSession
+) -> None:
+    dispute = await _dispute_on(session, ["A-1"], date(2099, 1, 5))
+
+    response = await client.patch(
+        f"/api/v1/disputes/{dispute.id}",
+        json={"status": "under_review", "credit": 100},
+        headers=bearer(tokens["agent"]),
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"credit"}
+    assert (await fresh_dispute(session, dispute.id)).status == DisputeStatus.OPEN
+
+
+async def test_create_unknown_field_400(
+    client: AsyncTestClient, world: DisputeWorld, tokens: dict[str, str], session: AsyncSession
+) -> None:
+    body = {"reason": "quality", "invoice_numbers": ["A-1"], "invoices": ["A-3"]}
+
+    response = await client.post(disputes_path(world, "D-100"), json=body, headers=bearer(tokens["agent"]))
+
+    fields = response.json()["error"]["fields"]
+    assert response.status_code == 400
+    assert "Unknown field 'invoices'" in fields["invoices"]
+    assert "invoice_numbers" in fields["invoices"]
+    stored = await session.scalars(select(Dispute).execution_options(populate_existing=True))
+    assert len(stored.all()) == 1
+
+
+async def test_owners_lists_client_users(
+    client: AsyncTestClient, world: DisputeWorld, tokens: dict[str, str], session: AsyncSession
+) -> None:
+    dispute = await _dispute_on(session, ["A-1"], date(2099, 1, 5))
+
+    response = await client.get(f"/api/v1/disputes/{dispute.id}/owners", headers=bearer(tokens["agent"]))
+    hidden = await client.get(f"/api/v1/disputes/{dispute.id}/owners", headers=bearer(tokens["outsider"]))
+
+    assert response.status_code == 200
+    listed = {row["id"]: row for row in response.json()}
+    assert world.outsider.id not in listed
+    assert listed[world.colleague.id] == {"id": world.colleague.id, "display_name": "Sam Second", "role": "agent"}
+    assert listed[world.agent_id]["display_name"] == "Alex Agent"
+    assert listed[world.base.admin.id]["role"] == "admin"
+    assert hidden.status_code == 404
+
+
+async def test_patch_bad_owner_names_owners_path(
+    client: AsyncTestClient, world: DisputeWorld, tokens: dict[str, str], session: AsyncSession
+) -> None:
+    dispute = await _dispute_on(session, ["A-1"], date(2099, 1, 5))
+
+    response = await client.patch(
+        f"/api/v1/disputes/{dispute.id}", json={"owner_id": world.outsider.id}, headers=bearer(tokens["agent"])
+    )
+
+    assert response.status_code == 422
+    assert f"/api/v1/disputes/{dispute.id}/owners" in response.json()["error"]["fields"]["owner"]
+
+
 @pytest.mark.parametrize("status", ["resolved_debtor", "resolved_creditor"])
 @pytest.mark.parametrize("note", [None, "", "   "])
 async def test_patch_resolve_needs_a_note(
@@ -309,3 +388,14 @@ async def test_patch_resolve_needs_a_note(
     stored = await fresh_dispute(session, dispute.id)
     assert stored.status == DisputeStatus.OPEN
     assert (await invoice(session, "A-1")).credited_minor == 0
+
+
+async def test_queue_closed_status_422(client: AsyncTestClient, world: DisputeWorld, tokens: dict[str, str]) -> None:
+    for value in ("closed", "resolved_debtor"):
+        response = await client.get(f"/api/v1/queues/dispute?status={value}", headers=bearer(tokens["agent"]))
+
+        message = response.json()["error"]["fields"]["status"]
+        assert response.status_code == 422
+        assert f"{value!r}" in message
+        assert "open or under_review" in message
+        assert "resolved_creditor" not in message

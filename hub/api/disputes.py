@@ -6,12 +6,13 @@ and timestamps ISO 8601 in UTC.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import get, patch, post
+from litestar import Request, get, patch, post
 from litestar.di import NamedDependency
+from litestar.exceptions import ValidationException as RequestValidationException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
@@ -23,9 +24,15 @@ from hub.api.queues import ClientSlug, resolve_client_id
 from hub.api.schemas import ErrorBody, error_responses
 from hub.cases.workspace import get_case
 from hub.disputes.details import DisputeDetail, list_case_disputes, load_dispute_detail
-from hub.disputes.models import OPEN_DISPUTE_STATUSES
-from hub.disputes.queue import DisputeQueueEntry, DisputeQueueFilter, list_dispute_queue
-from hub.disputes.services import DisputeChange, change_dispute, parse_status, record_dispute
+from hub.disputes.queue import DisputeQueueEntry, DisputeQueueFilter, list_dispute_queue, parse_queue_status
+from hub.disputes.services import (
+    DisputeChange,
+    assignable_users,
+    change_dispute,
+    get_dispute_in_scope,
+    parse_status,
+    record_dispute,
+)
 from hub.errors import ValidationError
 
 QUEUE_DEFAULT_LIMIT = 100
@@ -38,6 +45,30 @@ CONFLICT = ResponseSpec(
 
 def change_responses() -> dict[int, ResponseSpec]:
     return {**error_responses(400, 404, 422), 409: CONFLICT}
+
+
+async def reject_unknown_fields(request: Request[Any, Any, Any], body_type: type) -> None:
+    """Raise a 400 naming each key of the JSON body that ``body_type`` has no field for, with the accepted ones.
+
+    Litestar drops unknown keys when it builds a dataclass body. Without this
+    check a misspelt field would leave the dispute unchanged and return 200.
+    """
+    body = await request.json()
+    if not isinstance(body, dict):
+        return
+    accepted = [item.name for item in fields(body_type)]
+    unknown = [str(key) for key in body if key not in accepted]
+    if not unknown:
+        return
+    choices = ", ".join(accepted)
+    names = ", ".join(repr(name) for name in unknown)
+    raise RequestValidationException(
+        detail=f"unknown field(s) {names}: this body takes only {choices}",
+        extra=[
+            {"key": name, "message": f"Unknown field {name!r}: use one of {choices}.", "source": "body"}
+            for name in unknown
+        ],
+    )
 
 
 @dataclass(frozen=True)
@@ -71,6 +102,15 @@ class DisputePatchIn:
     owner_id: int | None = None
     resolution_note: str | None = None
     credit_minor: int | None = None
+
+
+@dataclass(frozen=True)
+class DisputeOwnerOut:
+    """A user who may own the dispute: the client's active users and the admins bound to no client."""
+
+    id: int
+    display_name: str
+    role: str
 
 
 @dataclass(frozen=True)
@@ -211,10 +251,12 @@ async def create_dispute(
     db_session: NamedDependency[AsyncSession],
     client_scope: NamedDependency[Scope],
     current_user: NamedDependency[User],
+    request: Request[Any, Any, Any],
     case_id: FromPath[int],
     data: JSONBody[DisputeIn],
 ) -> DisputeOut:
     """Record a dispute with its interaction (outcome disputes_debt); its invoices leave the collectible balance."""
+    await reject_unknown_fields(request, DisputeIn)
     await get_case(db_session, client_scope, case_id)
     dispute = await record_dispute(
         db_session,
@@ -244,11 +286,25 @@ async def update_dispute(
     db_session: NamedDependency[AsyncSession],
     client_scope: NamedDependency[Scope],
     current_user: NamedDependency[User],
+    request: Request[Any, Any, Any],
     dispute_id: FromPath[int],
     data: JSONBody[DisputePatchIn],
 ) -> DisputeOut:
-    """Start the review, resolve, or reassign a dispute; 409 names the current status when the move is not allowed."""
-    await load_dispute_detail(db_session, client_scope, dispute_id)
+    """Start the review, resolve, or reassign a dispute; 409 names the current status when the move is not allowed.
+
+    Resolving needs a ``resolution_note``. ``owner_id`` must be one of the
+    users that GET /api/v1/disputes/{dispute_id}/owners lists.
+    """
+    await reject_unknown_fields(request, DisputePatchIn)
+    detail = await load_dispute_detail(db_session, client_scope, dispute_id)
+    if data.owner_id is not None:
+        owners = await assignable_users(db_session, detail.client.id)
+        if all(user.id != data.owner_id for user in owners):
+            message = (
+                f"User {data.owner_id} does not work on client {detail.client.slug}: pick one of the users "
+                f"that GET /api/v1/disputes/{dispute_id}/owners lists."
+            )
+            raise ValidationError(message, {"owner": message})
     change = DisputeChange(
         status=parse_status(data.status) if data.status is not None else None,
         owner_id=data.owner_id,
@@ -257,6 +313,18 @@ async def update_dispute(
     )
     await change_dispute(db_session, client_scope, dispute_id, current_user.id, change)
     return dispute_out(await load_dispute_detail(db_session, client_scope, dispute_id))
+
+
+@get("/disputes/{dispute_id:int}/owners", responses=error_responses(404))
+async def list_dispute_owners(
+    db_session: NamedDependency[AsyncSession],
+    client_scope: NamedDependency[Scope],
+    dispute_id: FromPath[int],
+) -> list[DisputeOwnerOut]:
+    """List the users who may own the dispute, for ``owner_id`` in PATCH: the active users of its client, by name."""
+    dispute = await get_dispute_in_scope(db_session, client_scope, dispute_id)
+    users = await assignable_users(db_session, dispute.client_id)
+    return [DisputeOwnerOut(id=user.id, display_name=user.display_name, role=user.role.value) for user in users]
 
 
 @get("/queues/dispute", responses=error_responses(400, 404, 422))
@@ -271,15 +339,10 @@ async def list_dispute_queue_rows(
 ) -> list[DisputeQueueRowOut]:
     """List open and under-review disputes, nearest resolve-by day first, in the order of `hub queue dispute`."""
     client_id = await resolve_client_id(db_session, client_scope, client_slug)
-    chosen = None
-    if status:
-        chosen = parse_status(status)
-        if chosen not in OPEN_DISPUTE_STATUSES:
-            message = f"Unknown queue status {status!r}: use open or under_review."
-            raise ValidationError(message, {"status": message})
+    chosen = parse_queue_status(status)
     queue_filter = DisputeQueueFilter(client_id=client_id, status=chosen, owner_id=current_user.id if mine else None)
     entries = await list_dispute_queue(db_session, client_scope, queue_filter, limit=limit)
     return [queue_row_out(entry) for entry in entries]
 
 
-ROUTES = [list_disputes, create_dispute, get_dispute, update_dispute, list_dispute_queue_rows]
+ROUTES = [list_disputes, create_dispute, get_dispute, update_dispute, list_dispute_owners, list_dispute_queue_rows]

@@ -25,7 +25,9 @@ from hub.clients.models import Client
 from hub.debtors.models import Debtor
 from hub.disputes.models import OPEN_DISPUTE_STATUSES, Dispute, DisputeInvoice, DisputeReason, DisputeStatus
 from hub.disputes.sla import working_days_between
+from hub.errors import ValidationError
 from hub.invoices.models import Invoice
+from hub.text import require_plain_text
 
 AT_RISK_WORKING_DAYS = 2
 
@@ -138,6 +140,22 @@ class DisputeQueueFilter:
         if self.owner_id is not None:
             conditions.append(Dispute.owner_id == self.owner_id)
         return and_(*conditions)
+
+
+def parse_queue_status(value: str | None) -> DisputeStatus | None:
+    """Return the open status a queue is filtered on, None for both; raise ValidationError on field ``status``."""
+    text = (value or "").strip()
+    require_plain_text("status", "Status", text)
+    if not text:
+        return None
+    if text not in {status.value for status in OPEN_DISPUTE_STATUSES}:
+        choices = " or ".join(status.value for status in OPEN_DISPUTE_STATUSES)
+        message = (
+            f"Unknown queue status {text!r}: the dispute queue holds only {choices} disputes, "
+            "so use one of those or leave the status out for both."
+        )
+        raise ValidationError(message, {"status": message})
+    return DisputeStatus(text)
 
 
 def _today_of(client: Client, today: date | None, now: datetime | None) -> date:
