@@ -73,8 +73,67 @@ def test_parse_date_reads_format(text: str, date_format: str, expected: date) ->
 
 
 def test_parse_date_rejects_february_29() -> None:
-    with pytest.raises(RowError, match="invalid date '29-02-2025': expected format %d-%m-%Y"):
+    with pytest.raises(RowError) as raised:
         parse_date("29-02-2025", "%d-%m-%Y")
+
+    assert str(raised.value).startswith("invalid date '29-02-2025': February 2025 has 28 days")
+    assert "%" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "date_format", "expected"),
+    [
+        ("31-11-2026", "%d-%m-%Y", "invalid date '31-11-2026': November 2026 has 30 days"),
+        ("11/31/2026", "%m/%d/%Y", "invalid date '11/31/2026': November 2026 has 30 days"),
+        ("2026-04-31", "%Y-%m-%d", "invalid date '2026-04-31': April 2026 has 30 days"),
+        ("32-01-2026", "%d-%m-%Y", "invalid date '32-01-2026': January 2026 has 31 days"),
+        ("00-01-2026", "%d-%m-%Y", "invalid date '00-01-2026': day 00 does not exist"),
+        ("15-13-2026", "%d-%m-%Y", "invalid date '15-13-2026': month 13 does not exist"),
+        ("31.11.26", "%d.%m.%y", "invalid date '31.11.26': November 2026 has 30 days"),
+    ],
+)
+def test_parse_date_impossible_day(text: str, date_format: str, expected: str) -> None:
+    with pytest.raises(RowError) as raised:
+        parse_date(text, date_format)
+
+    message = str(raised.value)
+    assert message.startswith(expected)
+    assert "%" not in message
+    assert "expected format" not in message
+
+
+def test_parse_date_impossible_names_pattern() -> None:
+    with pytest.raises(RowError) as raised:
+        parse_date("15-13-2026", "%d-%m-%Y")
+
+    assert "DD-MM-YYYY" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "date_format", "pattern", "example"),
+    [
+        ("2026/11/30", "%d-%m-%Y", "DD-MM-YYYY", "31-12-2025"),
+        ("yesterday", "%Y-%m-%d", "YYYY-MM-DD", "2025-12-31"),
+        ("30 Nov 2026", "%d/%m/%y", "DD/MM/YY", "31/12/25"),
+        ("30-11", "%d %b %Y", "DD Mon YYYY", "31 Dec 2025"),
+    ],
+)
+def test_parse_date_malformed_text(text: str, date_format: str, pattern: str, example: str) -> None:
+    with pytest.raises(RowError) as raised:
+        parse_date(text, date_format)
+
+    message = str(raised.value)
+    assert message == f"invalid date {text!r}: expected format {pattern} (for example {example})"
+
+
+def test_parse_date_impossible_with_month_name() -> None:
+    with pytest.raises(RowError) as raised:
+        parse_date("31 Nov 2026", "%d %b %Y")
+
+    message = str(raised.value)
+    assert message.startswith("invalid date '31 Nov 2026': ")
+    assert "not a real date" in message
+    assert "DD Mon YYYY" in message
 
 
 def test_parse_flag_maps_values() -> None:

@@ -6,6 +6,7 @@ importer can reject the row and carry on with the next one.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,6 +20,25 @@ MAX_MINOR_UNITS = 2**63 - 1
 # Characters that format a number: digits, signs, brackets and separators.
 NUMBER_CHARACTERS = set("0123456789-+()., '\u00a0\u202f")
 SPACE_SEPARATORS = (" ", "\u00a0", "\u202f")
+# The pattern a date error shows for each strptime directive, so the reader sees DD-MM-YYYY in place of %d-%m-%Y.
+DATE_DIRECTIVE_PATTERNS = {
+    "d": "DD",
+    "m": "MM",
+    "Y": "YYYY",
+    "y": "YY",
+    "b": "Mon",
+    "B": "Month",
+    "j": "DDD",
+    "H": "hh",
+    "M": "mm",
+    "S": "ss",
+    "%": "%",
+}
+# Digits each numeric date directive reads, as strptime reads them.
+NUMERIC_DATE_DIRECTIVES = {"d": r"\d{1,2}", "m": r"\d{1,2}", "Y": r"\d{4}", "y": r"\d{2}"}
+DIRECTIVE = re.compile(r"%(.)")
+# strptime reads a two-digit year below this as 20YY and from it on as 19YY (POSIX).
+TWO_DIGIT_YEAR_PIVOT = 69
 
 
 class RowError(ValueError):
@@ -129,14 +149,76 @@ def _fit_fraction(
     return fraction[:exponent]
 
 
+def describe_date_format(date_format: str) -> str:
+    """Return the strptime ``date_format`` as a person writes it: '%d-%m-%Y' is 'DD-MM-YYYY'."""
+    return DIRECTIVE.sub(lambda match: DATE_DIRECTIVE_PATTERNS.get(match.group(1), match.group()), date_format)
+
+
 def parse_date(text: str, date_format: str) -> date:
-    """Parse ``text`` with the strptime ``date_format`` ('%d-%m-%Y' reads '01-04-2025' as 1 April)."""
+    """Parse ``text`` with the strptime ``date_format`` ('%d-%m-%Y' reads '01-04-2025' as 1 April).
+
+    Text in the right shape naming a day that does not exist, such as
+    31-11-2026, gets a message naming the month's length. Other text gets
+    the expected pattern with an example.
+    """
     value = text.strip()
     try:
         return datetime.strptime(value, date_format).date()
-    except ValueError:
+    except ValueError as error:
+        pattern = describe_date_format(date_format)
+        impossible = _impossible_date_reason(value, date_format)
+        # CPython's strptime raises "day is out of range for month" when the text fits the format but the day does not.
+        if impossible is None and "out of range" in str(error):
+            impossible = "not a real date"
+        if impossible is not None:
+            raise RowError(
+                f"invalid date {text!r}: {impossible} (read as {pattern}), so fix the date in the export"
+            ) from None
         example = date(2025, 12, 31).strftime(date_format)
-        raise RowError(f"invalid date {text!r}: expected format {date_format} (for example {example})") from None
+        raise RowError(f"invalid date {text!r}: expected format {pattern} (for example {example})") from None
+
+
+def _impossible_date_reason(value: str, date_format: str) -> str | None:
+    """Return why ``value`` names no real date when it has the digits of a numeric ``date_format``, else None.
+
+    Only formats built from %d, %m, %Y or %y and literal text are checked.
+    For other formats the caller falls back to the error of strptime.
+    """
+    parts: list[str] = []
+    position = 0
+    for match in DIRECTIVE.finditer(date_format):
+        parts.append(re.escape(date_format[position : match.start()]))
+        directive = match.group(1)
+        if directive == "%":
+            parts.append("%")
+        elif directive in NUMERIC_DATE_DIRECTIVES and f"(?P<{directive}>" not in "".join(parts):
+            parts.append(f"(?P<{directive}>{NUMERIC_DATE_DIRECTIVES[directive]})")
+        else:
+            return None
+        position = match.end()
+    parts.append(re.escape(date_format[position:]))
+    found = re.fullmatch("".join(parts), value)
+    if found is None:
+        return None
+    fields = found.groupdict()
+    if not {"d", "m"} <= fields.keys() or not fields.keys() & {"Y", "y"}:
+        return None
+    if "Y" in fields:
+        year = int(fields["Y"])
+    else:
+        short_year = int(fields["y"])
+        year = short_year + (2000 if short_year < TWO_DIGIT_YEAR_PIVOT else 1900)
+    month, day = int(fields["m"]), int(fields["d"])
+    if not 1 <= month <= 12:
+        return f"month {fields['m']} does not exist"
+    if year < 1:
+        return f"year {fields.get('Y')} does not exist"
+    days_in_month = calendar.monthrange(year, month)[1]
+    if day < 1:
+        return f"day {fields['d']} does not exist"
+    if day > days_in_month:
+        return f"{calendar.month_name[month]} {year} has {days_in_month} days"
+    return None
 
 
 def parse_flag(text: str, true_values: tuple[str, ...], false_values: tuple[str, ...]) -> bool | None:
