@@ -118,6 +118,46 @@ async def test_import_counts_rows(session: AsyncSession, client: Client) -> None
     assert sorted(row.line for row in summary.rejected) == sorted(REJECTED_LINES)
 
 
+async def test_import_counts_disputes(session: AsyncSession, client: Client) -> None:
+    summary = await run_import(session, "takeover.csv")
+
+    # G-100 (F-1 and F-2), G-101, G-102 and G-107 are stored from five accepted rows.
+    stored = await disputes_by_reference(session)
+    assert set(stored) == {"G-100", "G-101", "G-102", "G-107"}
+    assert summary.disputes_created == len(stored)
+    assert summary.disputes_updated == 0
+    assert summary.as_dict()["disputes_created"] == len(stored)
+    assert summary.as_dict()["disputes_updated"] == 0
+    assert "inserted 5" in summary.as_text()
+    assert "disputes created 4, disputes updated 0" in summary.as_text()
+
+
+async def test_import_again_counts_no_disputes(session: AsyncSession, client: Client) -> None:
+    await run_import(session, "takeover.csv")
+
+    summary = await run_import(session, "takeover.csv")
+
+    assert summary.disputes_created == 0
+    assert summary.disputes_updated == 0
+
+
+async def test_import_rejects_impossible_date(session: AsyncSession, client: Client, tmp_path: Path) -> None:
+    text = (
+        (FIXTURES / "takeover.csv")
+        .read_text(encoding="utf-8-sig")
+        .replace("G-107;F-5;K-1;12-11-2024", "G-107;F-5;K-1;31-11-2024")
+    )
+    path = tmp_path / "impossible-date.csv"
+    path.write_text(text, encoding="utf-8")
+
+    summary = await run_import(session, str(path))
+
+    reasons = {row.line: row.reason for row in summary.rejected}
+    assert reasons[12].startswith("column 'Geopend': invalid date '31-11-2024': November 2024 has 30 days")
+    assert "%" not in reasons[12]
+    assert "G-107" not in await disputes_by_reference(session)
+
+
 async def test_import_rejection_reasons(session: AsyncSession, client: Client) -> None:
     summary = await run_import(session, "takeover.csv")
 
@@ -238,6 +278,8 @@ async def test_import_status_change_updates(session: AsyncSession, client: Clien
     assert (await disputes_by_reference(session))["G-100"].status == DisputeStatus.UNDER_REVIEW
     # G-100's first row now reads "under review" and its second row "open", so the second is rejected.
     assert summary.updated == 1
+    assert summary.disputes_updated == 1
+    assert summary.disputes_created == 0
     assert "differs from line 2" in {row.line: row.reason for row in summary.rejected}[3]
 
 
@@ -363,6 +405,8 @@ def test_cli_import_reports_rejections(client: Client, hub_env: dict[str, str], 
     assert result.exit_code == 0, result.output
     assert summary["kind"] == "disputes"
     assert summary["inserted"] == 5
+    assert summary["disputes_created"] == 4
+    assert summary["disputes_updated"] == 0
     assert summary["rejected"] == len(REJECTED_LINES)
     with report.open(encoding="utf-8") as handle:
         rows = list(csv.reader(handle))

@@ -45,26 +45,47 @@ from hub.invoices.models import Invoice
 RESOLVED_STATUSES = (DisputeStatus.RESOLVED_DEBTOR, DisputeStatus.RESOLVED_CREDITOR)
 # Spaces and hyphens in a status or reason cell read as the underscores of the hub's codes ("under review").
 CODE_SEPARATORS = re.compile(r"[\s-]+")
+# The end of ImportSummary.as_text() for a run that stored nothing.
+NOTHING_CHANGED = "; nothing changed"
 
 
 @dataclass
 class DisputeImportSummary(ImportSummary):
-    """The counts of a disputes import; rows opened after the as-of date are left out and counted."""
+    """The counts of a disputes import: rows as in every import, and the disputes those rows created or changed.
+
+    Several rows can form one dispute, so the row counts alone do not tell how
+    many disputes an import stored. Rows opened after the as-of date are
+    left out and counted.
+    """
 
     after_as_of: int = 0
+    created_dispute_ids: set[int] = field(default_factory=set)
+    updated_dispute_ids: set[int] = field(default_factory=set)
+
+    @property
+    def disputes_created(self) -> int:
+        return len(self.created_dispute_ids)
+
+    @property
+    def disputes_updated(self) -> int:
+        return len(self.updated_dispute_ids - self.created_dispute_ids)
 
     def as_dict(self) -> dict[str, Any]:
         counts = super().as_dict()
         del counts["not_yet_issued"]
         counts["after_as_of"] = self.after_as_of
+        counts["disputes_created"] = self.disputes_created
+        counts["disputes_updated"] = self.disputes_updated
         return counts
 
     def as_text(self) -> str:
         text = super().as_text()
-        if not self.after_as_of:
-            return text
-        counted, colon, verdict = text.partition(";")
-        return f"{counted}, opened after the as-of date {self.after_as_of}{colon}{verdict}"
+        verdict = NOTHING_CHANGED if text.endswith(NOTHING_CHANGED) else ""
+        counted = text.removesuffix(verdict)
+        counted += f", disputes created {self.disputes_created}, disputes updated {self.disputes_updated}"
+        if self.after_as_of:
+            counted += f", opened after the as-of date {self.after_as_of}"
+        return counted + verdict
 
 
 @dataclass(frozen=True)
@@ -454,8 +475,11 @@ class _DisputeWriter:
             self.session.add(dispute)
             await self.session.flush()
             changed = True
+            self.summary.created_dispute_ids.add(dispute.id)
         else:
             changed = assign_changed(dispute, values)
+            if changed or any(is_new_link for _, _, is_new_link in accepted):
+                self.summary.updated_dispute_ids.add(dispute.id)
         for _, invoice, is_new_link in accepted:
             if is_new_link:
                 self.session.add(DisputeInvoice(dispute_id=dispute.id, invoice_id=invoice.id, client_id=self.client.id))
