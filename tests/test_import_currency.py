@@ -64,7 +64,11 @@ def test_import_rejects_mapping_currency(acme: dict[str, str], tmp_path: Path) -
 
     output = import_file(tmp_path, "M1,E1,2025-01-01,100.00,", mapping=mapping)
 
-    assert "currency USD differs from the currency EUR" in output
+    assert f'mapping {mapping}: its line currency = "USD" sets the currency of every amount in the file' in output
+    assert "differs from the currency EUR of client acme" in output
+    assert 'set that line to currency = "EUR" or remove it' in output
+    assert "import the file into a USD client" in output
+    assert output.rstrip().endswith(".")
     assert fetch(acme, select(Invoice.currency)) == [("EUR",)]
 
 

@@ -80,9 +80,12 @@ def check_as_of(client: Client, as_of: date | None) -> None:
 
 
 def check_mapping_currency(client: Client, mapping: Mapping) -> None:
+    """Raise ValidationError when the mapping's ``currency`` line names another currency than the client's."""
     if mapping.currency is not None and mapping.currency != client.currency:
         raise ValidationError(
-            f"mapping {mapping.source}: currency {mapping.currency} differs from the currency {client.currency} "
-            f"of client {client.slug}. A case has one currency, so import the file into a {mapping.currency} "
-            "client or convert the amounts in the export"
+            f'mapping {mapping.source}: its line currency = "{mapping.currency}" sets the currency of every amount '
+            f"in the file to {mapping.currency}, which differs from the currency {client.currency} of client "
+            f"{client.slug}. A case has one currency: if the amounts are in {client.currency}, set that line to "
+            f'currency = "{client.currency}" or remove it. Otherwise import the file into a {mapping.currency} '
+            "client, or convert the amounts in the export."
         )
