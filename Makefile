@@ -26,6 +26,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.queue_claim
 	$(BIN)/python -m bench.score_bench
+	$(BIN)/python -m bench.payments_bench
 
 clean:
 	rm -rf $(VENV) var
