@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.cases.models import Case
-from hub.cases.priority import refresh_case_priority, refresh_priorities
+from hub.cases.priority import case_priority, priority_context, refresh_priorities
 from hub.cases.services import refresh_case_balances
 from hub.clients.models import Client
 from hub.scoring.service import score_cases
@@ -30,6 +30,8 @@ async def refresh_debtor_cases(session: AsyncSession, client: Client, debtor_ids
     if not debtor_ids:
         return
     await refresh_case_balances(session, client, debtor_ids)
+    context = await priority_context(session, client)
     cases = await session.scalars(select(Case).where(Case.client_id == client.id, Case.debtor_id.in_(list(debtor_ids))))
     for case in cases.all():
-        await refresh_case_priority(session, case)
+        case.priority = case_priority(case, context)
+    await session.flush()

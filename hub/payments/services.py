@@ -144,25 +144,31 @@ class PaymentRecorder:
         self._payments: dict[str, Payment] = {}
         self._invoices: dict[str, Invoice] = {}
         self._debtors: dict[str, Debtor] = {}
+        # Keys a preload looked up and did not find, so each is not queried again row by row.
+        self._absent: set[tuple[str, str]] = set()
 
     async def preload(
         self, references: Iterable[str], invoice_numbers: Iterable[str], debtor_references: Iterable[str]
     ) -> None:
         """Load the stored payments, invoices and debtors a batch names, with one query each."""
         client_id = self.client.id
-        payments = select(Payment).where(Payment.client_id == client_id, Payment.reference.in_(set(references)))
+        payment_keys = set(references)
+        payments = select(Payment).where(Payment.client_id == client_id, Payment.reference.in_(payment_keys))
         for payment in await self.session.scalars(_locked(payments)):
             self._payments[payment.reference] = payment
+        self._absent |= {("payment", key) for key in payment_keys - self._payments.keys()}
         numbers = set(invoice_numbers)
         if numbers:
             invoices = select(Invoice).where(Invoice.client_id == client_id, Invoice.number.in_(numbers))
             for invoice in await self.session.scalars(_locked(invoices)):
                 self._invoices[invoice.number] = invoice
+            self._absent |= {("invoice", key) for key in numbers - self._invoices.keys()}
         debtor_keys = set(debtor_references)
         if debtor_keys:
             debtors = select(Debtor).where(Debtor.client_id == client_id, Debtor.reference.in_(debtor_keys))
             for debtor in await self.session.scalars(debtors):
                 self._debtors[debtor.reference] = debtor
+            self._absent |= {("debtor", key) for key in debtor_keys - self._debtors.keys()}
 
     async def record(self, data: PaymentData, source: PaymentSource) -> RecordedPayment:
         """Insert or update the payment with ``data.reference`` and allocate it; flush only.
@@ -335,8 +341,11 @@ class PaymentRecorder:
     def clear_cache(self) -> None:
         """Forget the records loaded so far, so the next batch reads them again under its own lock."""
         self._payments, self._invoices, self._debtors = {}, {}, {}
+        self._absent = set()
 
     async def _stored_payment(self, reference: str) -> Payment | None:
+        if ("payment", reference) in self._absent and reference not in self._payments:
+            return None
         if reference not in self._payments:
             query = select(Payment).where(Payment.client_id == self.client.id, Payment.reference == reference)
             payment = await self.session.scalar(_locked(query))
@@ -346,6 +355,8 @@ class PaymentRecorder:
         return self._payments[reference]
 
     async def _invoice(self, number: str) -> Invoice | None:
+        if ("invoice", number) in self._absent:
+            return None
         if number not in self._invoices:
             query = select(Invoice).where(Invoice.client_id == self.client.id, Invoice.number == number)
             invoice = await self.session.scalar(_locked(query))
@@ -355,6 +366,8 @@ class PaymentRecorder:
         return self._invoices[number]
 
     async def _debtor(self, reference: str) -> Debtor | None:
+        if ("debtor", reference) in self._absent:
+            return None
         if reference not in self._debtors:
             query = select(Debtor).where(Debtor.client_id == self.client.id, Debtor.reference == reference)
             debtor = await self.session.scalar(query)
