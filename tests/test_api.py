@@ -155,7 +155,7 @@ async def test_timeline_lists_dispute(client: AsyncTestClient, world: World, tok
     assert response.status_code == 200
     entries = response.json()
     assert [entry["kind"] for entry in entries] == ["dispute"]
-    assert entries[0]["title"] == "Dispute opened on invoice A-2 (quality)"
+    assert entries[0]["title"] == "Dispute opened on invoice A-2 (Quality)"
 
 
 async def test_outcome_is_logged(client: AsyncTestClient, session: AsyncSession, world: World, token: str) -> None:

@@ -186,6 +186,6 @@ def test_dispute_refreshes_timeline_and_numbers(live_server: LiveServer, browser
 
     # The dispute panel's response fires timeline-changed, and both sections reload with their filter kept.
     expect(page.locator("#timeline .timeline li")).to_have_count(2)
-    expect(page.locator("#timeline")).to_contain_text("Dispute opened on invoice A-1 (wrong_amount)")
+    expect(page.locator("#timeline")).to_contain_text("Dispute opened on invoice A-1 (Wrong amount)")
     expect(page.locator("#timeline-kind-disputes")).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#case-numbers")).to_contain_text("Open disputes 2")

@@ -21,7 +21,7 @@ from hub.cases.claims import get_case_in_scope
 from hub.cases.models import Case
 from hub.clients.models import Client
 from hub.debtors.models import Debtor
-from hub.disputes.models import Dispute, DisputeInvoice, DisputeStatus
+from hub.disputes.models import Dispute, DisputeInvoice, DisputeReason, DisputeStatus
 from hub.errors import ValidationError
 from hub.interactions.callback import contact_zone_name
 from hub.interactions.models import CallOutcome, Channel, Direction, Interaction
@@ -50,6 +50,14 @@ TIMELINE_FILTER_LABELS = {
     "payments": "Payments",
 }
 DEFAULT_FILTER = "all"
+# The one label of each channel in forms and lists (keys are Channel members, which equal their values).
+CHANNEL_LABELS = {
+    Channel.CALL: "Call",
+    Channel.EMAIL: "Email",
+    Channel.SMS: "SMS",
+    Channel.LETTER: "Letter",
+    Channel.NOTE: "Note",
+}
 INTERACTION_KINDS = frozenset(channel.value for channel in Channel)
 
 
@@ -68,7 +76,8 @@ class TimelineEntry:
     marks events known only by their day (payments, imported disputes): their
     ``at`` is 00:00 UTC on that day and their time of day means nothing.
     ``state`` is the current status of the promise, dispute or payment check
-    the entry belongs to.
+    the entry belongs to, set on that record's latest entry only, so an
+    earlier event never shows a status it did not have then.
     """
 
     at: datetime
@@ -220,8 +229,8 @@ async def _promise_entries(session: AsyncSession, case: Case) -> list[TimelineEn
     entries = []
     for promise in promises:
         plan = plans.get(promise.id, _PlanFacts(0, None))
-        entries.append(_promise_made_entry(promise, plan, covered.get(promise.id, []), names))
         changed = _promise_change_entry(promise)
+        entries.append(_promise_made_entry(promise, plan, covered.get(promise.id, []), names, current=changed is None))
         if changed is not None:
             entries.append(changed)
     return entries
@@ -250,8 +259,9 @@ async def _promise_invoices(session: AsyncSession, case: Case, promise_ids: list
 
 
 def _promise_made_entry(
-    promise: Promise, plan: _PlanFacts, invoices: list[str], names: dict[int, str]
+    promise: Promise, plan: _PlanFacts, invoices: list[str], names: dict[int, str], *, current: bool
 ) -> TimelineEntry:
+    """Build the entry of a promise being made, with the promise's status only while it has no later entry."""
     amount = format_money(promise.amount_minor, promise.currency)
     first = plan.first_due_on.isoformat() if plan.first_due_on else "an unknown day"
     if promise.frequency is None or plan.count <= 1:
@@ -262,7 +272,7 @@ def _promise_made_entry(
     if invoices:
         details.append(f"Covers {_join_numbers(invoices)}")
     user = names.get(promise.created_by_id) if promise.created_by_id is not None else None
-    state = promise.status.label
+    state = promise.status.label if current else None
     return TimelineEntry(promise.created_at, "promise", title, "\n".join(details) or None, user, state=state)
 
 
@@ -287,8 +297,19 @@ DISPUTE_OUTCOME_TITLES = {
 }
 
 
-def _dispute_entry(at: datetime, title: str, detail: str | None, user: str | None, dispute: Dispute) -> TimelineEntry:
-    return TimelineEntry(at, "dispute", title, detail, user, date_only=is_day_start(at), state=dispute.status.label)
+def reason_label(code: str) -> str:
+    """Return the label of a dispute reason code, or the code itself when it is not a DisputeReason (older imports)."""
+    try:
+        return DisputeReason(code).label
+    except ValueError:
+        return code
+
+
+def _dispute_entry(
+    at: datetime, title: str, detail: str | None, user: str | None, state: DisputeStatus | None
+) -> TimelineEntry:
+    label = state.label if state is not None else None
+    return TimelineEntry(at, "dispute", title, detail, user, date_only=is_day_start(at), state=label)
 
 
 async def _dispute_entries(session: AsyncSession, case: Case) -> list[TimelineEntry]:
@@ -308,11 +329,16 @@ async def _dispute_entries(session: AsyncSession, case: Case) -> list[TimelineEn
     entries = []
     for dispute_id, dispute in disputes.items():
         invoices = _join_numbers(numbers[dispute_id])
-        title = f"Dispute opened on {invoices} ({dispute.reason_code})"
-        entries.append(_dispute_entry(dispute.opened_at, title, dispute.note, None, dispute))
+        title = f"Dispute opened on {invoices} ({reason_label(dispute.reason_code)})"
+        reviewed = dispute.reviewed_at is not None
+        resolved = dispute.resolved_at is not None
+        state = None if reviewed or resolved else dispute.status
+        entries.append(_dispute_entry(dispute.opened_at, title, dispute.note, None, state))
         if dispute.reviewed_at is not None:
             title = f"Dispute under review ({invoices})"
-            entries.append(_dispute_entry(dispute.reviewed_at, title, None, None, dispute))
+            # A dispute resolved since then shows its resolution on the resolution entry only.
+            state = None if resolved else dispute.status
+            entries.append(_dispute_entry(dispute.reviewed_at, title, None, None, state))
         if dispute.resolved_at is not None:
             resolved = DISPUTE_OUTCOME_TITLES.get(dispute.status, "Dispute resolved")
             details = []
@@ -323,7 +349,7 @@ async def _dispute_entries(session: AsyncSession, case: Case) -> list[TimelineEn
                 details.append(dispute.resolution_note)
             user = names.get(dispute.resolved_by_id) if dispute.resolved_by_id is not None else None
             title = f"{resolved} ({invoices})"
-            entries.append(_dispute_entry(dispute.resolved_at, title, "\n".join(details) or None, user, dispute))
+            entries.append(_dispute_entry(dispute.resolved_at, title, "\n".join(details) or None, user, dispute.status))
     return entries
 
 
@@ -407,9 +433,11 @@ async def _payment_check_entries(session: AsyncSession, case: Case) -> list[Time
         state = CHECK_STATE_LABELS[check.status]
         opened_detail = f"{claimed_payment_text(check, case.currency)}\nChecking for the payment until {check.due_on}"
         title = "Debtor says already paid"
-        entries.append(TimelineEntry(check.created_at, "payment_check", title, opened_detail, None, state=state))
         if check.status == PaymentCheckStatus.OPEN or check.resolved_at is None:
+            entries.append(TimelineEntry(check.created_at, "payment_check", title, opened_detail, None, state=state))
             continue
+        # The resolution entry carries the check's state; the earlier entry shows none.
+        entries.append(TimelineEntry(check.created_at, "payment_check", title, opened_detail, None))
         if check.status == PaymentCheckStatus.FOUND:
             title = "Payment check: payment found"
             detail = None
@@ -467,6 +495,8 @@ async def list_timeline(
         entries += await _payment_entries(session, case)
     if _wants(kinds, "payment_check"):
         entries += await _payment_check_entries(session, case)
+    # Date-only events sit at 00:00 UTC, so on the same day they come after (below) every
+    # timed event; the page marks their time as unknown rather than guessing one.
     # sorted() is stable, so events at the same instant keep the order they were added in.
     return Timeline(sorted(entries, key=lambda entry: entry.at, reverse=True), case.id, name)
 
