@@ -18,8 +18,11 @@
     }
   }
 
-  function submitOutcomeForm(event) {
-    var form = event.target.closest && event.target.closest("#outcome-form");
+  // Ctrl+Enter (Cmd+Enter) submits the outcome, promise or dispute form the focus is in.
+  var CTRL_ENTER_FORMS = "#outcome-form, #promise-form, #dispute-form";
+
+  function submitFocusedForm(event) {
+    var form = event.target.closest && event.target.closest(CTRL_ENTER_FORMS);
     if (!form) {
       return false;
     }
@@ -78,9 +81,31 @@
     return false;
   }
 
+  // Alt+<key> runs a shortcut from anywhere, inside form fields too, where a plain
+  // letter is typed into the field (or picks an option of a select). The physical
+  // key (event.code) is read because Option+<letter> on a Mac types another character.
+  var ALT_KEYS = { KeyN: "n", KeyP: "p", KeyD: "d", KeyT: "t", Slash: "/" };
+
+  function altShortcutKey(event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey) {
+      return null;
+    }
+    if (event.code === "Slash" && event.shiftKey) {
+      return "?";
+    }
+    return event.shiftKey ? null : ALT_KEYS[event.code] || null;
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-      submitOutcomeForm(event);
+      submitFocusedForm(event);
+      return;
+    }
+    var altKey = altShortcutKey(event);
+    if (altKey !== null) {
+      if (!document.querySelector("dialog[open]") && runShortcut(altKey)) {
+        event.preventDefault();
+      }
       return;
     }
     if (event.altKey || event.ctrlKey || event.metaKey || isTyping(event.target)) {
@@ -150,6 +175,90 @@
     );
     if (invalid && document.activeElement !== invalid) {
       invalid.focus();
+    }
+  });
+
+  // Focus after a panel's form is saved. Logging an outcome, recording a promise or
+  // recording a dispute ends the piece of work on the case, so the focus moves to
+  // "Next case" and a plain n takes the next case. Cancelling a promise keeps the
+  // agent on the case: the focus goes to the promise panel's heading.
+  var SAVED_FOCUS = {
+    "outcome-form": "next-case",
+    "promise-form": "next-case",
+    "dispute-form": "next-case",
+  };
+  // The form is read when the request starts: by the time it ends the swap has replaced it.
+  var focusByRequest = new WeakMap();
+  var pendingFocus = null;
+
+  function savedFocusTarget(form) {
+    if (!form) {
+      return null;
+    }
+    if (SAVED_FOCUS[form.id]) {
+      return SAVED_FOCUS[form.id];
+    }
+    if (form.closest("#promises-panel")) {
+      return "promises-title";
+    }
+    return null;
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var detail = event.detail;
+    var form = detail.elt && detail.elt.closest ? detail.elt.closest("form") : null;
+    var target = detail.requestConfig && detail.requestConfig.verb === "post" ? savedFocusTarget(form) : null;
+    if (target && detail.xhr) {
+      focusByRequest.set(detail.xhr, target);
+    }
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var detail = event.detail;
+    var target = detail.xhr ? focusByRequest.get(detail.xhr) : null;
+    if (target && detail.successful) {
+      pendingFocus = target;
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    if (pendingFocus === null) {
+      return;
+    }
+    var target = document.getElementById(pendingFocus);
+    pendingFocus = null;
+    if (target && !target.disabled) {
+      target.focus();
+    }
+  });
+
+  // The timeline is not a live region, because a screen reader would read the whole list
+  // on every reload. A short line written to #timeline-status announces the change instead.
+  var timelineStatusTimer = null;
+
+  function announceTimeline() {
+    var status = document.getElementById("timeline-status");
+    var timeline = document.getElementById("timeline");
+    if (!status || !timeline) {
+      return;
+    }
+    window.clearTimeout(timelineStatusTimer);
+    // Clearing first makes a repeated message count as a change.
+    status.textContent = "";
+    timelineStatusTimer = window.setTimeout(function () {
+      status.textContent = timeline.getAttribute("data-status") || "Timeline updated";
+    }, 150);
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target && event.detail.target.id === "timeline") {
+      announceTimeline();
+    }
+  });
+
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "timeline") {
+      announceTimeline();
     }
   });
 })();

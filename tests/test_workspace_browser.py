@@ -56,8 +56,9 @@ def test_call_back_outside_hours_blocked(live_server: LiveServer, browser: Brows
     page.fill("#next_action_time", "22:15")
     page.click("#outcome-form button[type=submit]")
 
-    # The input's own 08:00-21:00 range stops the form before it is sent.
-    assert page.eval_on_selector("#next_action_time", "field => field.validity.rangeOverflow") is True
+    # The server refuses the time and says why under the field.
+    expect(page.locator("#next-action-time-error")).to_contain_text("22:15")
+    expect(page.locator("#next_action_time")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#timeline")).not_to_contain_text("Call back requested")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -17,8 +18,9 @@ from hub.accounts.models import User
 from hub.accounts.scope import Scope
 from hub.audit.services import record_case_viewed
 from hub.cases.claims import Claim, release_claim, take_next_claim
-from hub.cases.models import Segment
+from hub.cases.models import Case, CaseStatus, Segment
 from hub.cases.numbers import case_numbers
+from hub.cases.priority import client_today
 from hub.cases.queue import count_call_queue, list_call_queue
 from hub.cases.workspace import Workspace, get_case, load_workspace
 from hub.clients.models import Client
@@ -26,14 +28,14 @@ from hub.disputes.panel import dispute_panel
 from hub.errors import NotFoundError, ValidationError
 from hub.interactions.callback import CALL_WINDOW_END, CALL_WINDOW_START
 from hub.interactions.models import CallOutcome, Channel
-from hub.interactions.timeline import list_timeline
+from hub.interactions.timeline import CHANNEL_LABELS, list_timeline
 from hub.payments.checks import PAYMENT_CHECK_DAYS
 from hub.promises.panel import promise_panel
 from hub.text import require_plain_text
 from hub.web.htmx import htmx_target, is_htmx, redirect_after_post, render
 from hub.web.ids import is_row_id, require_row_ids
 from hub.web.sessions import remembered_client_slug
-from hub.web.templating import format_clock
+from hub.web.templating import format_clock, format_day, format_timestamp
 
 QUEUE_URL = "/queues/call"
 QUEUE_PAGE_SIZE = 100
@@ -112,13 +114,42 @@ async def show_call_queue(
         "entries": entries,
         "counts": counts,
         "queue_empty": notice == "empty",
-        "released_case_id": released if released is not None and is_row_id(released) else None,
+        "released_notice": await released_notice(db_session, client_scope, released),
     }
     # Vary keeps a browser cache from serving the table fragment for a full page load.
     headers = {"Vary": "HX-Request"}
     if is_htmx(request) and htmx_target(request) == QUEUE_RESULTS_ID:
         return render("cases/_queue_table.html", context, headers=headers)
     return render("cases/queue.html", context, headers=headers)
+
+
+async def released_notice(
+    session: AsyncSession, scope: Scope, case_id: int | None, now: datetime | None = None
+) -> str | None:
+    """Return the notice for a released case: back in the queue, due again later, or out of the queue.
+
+    A claim released after an outcome, promise or dispute is usually on a case
+    scheduled for later, so "back in the queue" would be untrue for it. A case
+    outside ``scope`` gets no notice.
+    """
+    if case_id is None or not is_row_id(case_id):
+        return None
+    case = await session.scalar(select(Case).where(Case.id == case_id, Case.client_id.in_(scope.client_ids)))
+    if case is None:
+        return None
+    moment = now or datetime.now(UTC)
+    prefix = f"Case {case.id} released"
+    if case.status != CaseStatus.OPEN or case.open_minor <= 0:
+        return f"{prefix}: it has nothing open to collect, so it is not in the call queue."
+    if case.next_action_at is not None:
+        if case.next_action_at > moment:
+            due = format_timestamp(case.next_action_at)
+            return f"{prefix}: it is scheduled for a call-back and is due again at {due}."
+    elif case.next_action_on is not None:
+        client = await session.get_one(Client, case.client_id)
+        if case.next_action_on > client_today(client, moment):
+            return f"{prefix}: it is scheduled for later and is due again on {format_day(case.next_action_on)}."
+    return f"{prefix}: it is back in the queue for any agent."
 
 
 @post(f"{QUEUE_URL}/next")
@@ -148,13 +179,6 @@ def claimed_case_url(claim: Claim) -> str:
     return f"/cases/{claim.case_id}?{urlencode({'from': origin})}"
 
 
-CHANNEL_LABELS = {
-    Channel.CALL: "Call",
-    Channel.EMAIL: "Email",
-    Channel.SMS: "SMS",
-    Channel.LETTER: "Letter",
-    Channel.NOTE: "Note",
-}
 OUTCOME_FORM_DEFAULTS = {
     "channel": Channel.CALL.value,
     "outcome": "",
@@ -209,6 +233,15 @@ def claim_lock_reason(workspace: Workspace, current_user: User) -> str | None:
     return f"Claimed by {claim.name} until {until}: log an outcome once they release the case or the claim lapses."
 
 
+def holds_claim(workspace: Workspace, user: User) -> bool:
+    return workspace.claim is not None and workspace.claim.user_id == user.id
+
+
+def head_context(workspace: Workspace, user: User) -> dict[str, Any]:
+    """Context of the case header's actions (templates/cases/_head_actions.html): the claim and "Next case"."""
+    return {"case": workspace.case, "workspace": workspace, "held_by_me": holds_claim(workspace, user)}
+
+
 async def workspace_context(
     session: AsyncSession,
     scope: Scope,
@@ -227,7 +260,7 @@ async def workspace_context(
     workspace = await load_workspace(session, scope, case_id)
     timeline = await list_timeline(session, scope, case_id, timeline_kind)
     locked_reason = claim_lock_reason(workspace, current_user)
-    held_by_me = workspace.claim is not None and workspace.claim.user_id == current_user.id
+    held_by_me = holds_claim(workspace, current_user)
     opened_by_next = origin in {FROM_NEXT, FROM_HELD}
     default_form = outcome_form_context(
         case_id, locked_reason=locked_reason, autofocus=opened_by_next, contact_zone=workspace.contact_zone

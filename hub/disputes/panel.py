@@ -13,6 +13,7 @@ from hub.disputes.models import DisputeReason
 from hub.disputes.services import DISPUTE_CHANNELS
 from hub.errors import ValidationError
 from hub.interactions.models import Channel
+from hub.interactions.timeline import CHANNEL_LABELS
 from hub.web.templating import format_clock
 
 DISPUTE_FORM_FIELDS = ("reason", "channel", "note")
@@ -57,7 +58,7 @@ async def dispute_panel(
         "open_count": sum(1 for detail in disputes if detail.is_open),
         "available_invoices": available,
         "reasons": list(DisputeReason),
-        "channels": list(DISPUTE_CHANNELS),
+        "channels": [(channel.value, CHANNEL_LABELS[channel]) for channel in DISPUTE_CHANNELS],
         "values": values or empty_dispute_values(),
         "errors": field_errors,
         "locked_reason": dispute_lock_reason(workspace, user),

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.accounts.models import User
 from hub.accounts.scope import Scope
 from hub.audit.services import record_interaction_created
-from hub.cases.routes import outcome_form_context, workspace_context
+from hub.cases.routes import head_context, outcome_form_context, workspace_context
 from hub.cases.workspace import get_case, load_workspace
 from hub.errors import ValidationError
 from hub.interactions.fields import parse_amount_text, parse_day, parse_time_of_day
@@ -112,9 +112,8 @@ async def submit_call_outcome(
     outcome = CallOutcome(interaction.outcome) if interaction.outcome else None
     workspace = await load_workspace(db_session, client_scope, case_id)
     context = {
+        **head_context(workspace, current_user),
         "form": outcome_form_context(case_id, contact_zone=workspace.contact_zone),
-        "workspace": workspace,
-        "case": workspace.case,
         "debtor": workspace.debtor,
         "logged_outcome": outcome,
         "logged_channel": interaction.channel,

@@ -14,6 +14,7 @@ from hub.accounts.scope import Scope
 from hub.cases.workspace import Workspace
 from hub.errors import ValidationError
 from hub.interactions.models import Interaction
+from hub.interactions.timeline import CHANNEL_LABELS
 from hub.promises.evaluation import kept_rate
 from hub.promises.forms import DEFAULT_VALUES, TEXT_FIELDS, PromiseForm
 from hub.promises.models import PromiseStatus
@@ -23,7 +24,6 @@ from hub.web.templating import format_clock
 
 # Form fields in the order they appear, so focus goes to the first invalid one.
 FIELD_ORDER = ("amount", "first_due_on", "instalments", "frequency", "amounts", "invoices", "channel", "note")
-CHANNEL_LABELS = {"call": "Call", "email": "Email", "sms": "SMS", "letter": "Letter"}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.accounts.models import User
 from hub.accounts.scope import Scope
 from hub.cases.priority import client_today
-from hub.cases.routes import workspace_context
+from hub.cases.routes import head_context, workspace_context
 from hub.cases.workspace import get_case, load_workspace
 from hub.clients.models import Client
 from hub.errors import ValidationError
@@ -65,7 +65,7 @@ async def _saved_response(
     workspace = await load_workspace(session, scope, case_id)
     panel = await promise_panel(session, workspace, user)
     timeline = await list_timeline(session, scope, case_id)
-    context = {"promises": panel, "timeline": timeline, "flash_message": message}
+    context = {**head_context(workspace, user), "promises": panel, "timeline": timeline, "flash_message": message}
     return render("promises/_saved.html", context)
 
 
