@@ -9,9 +9,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 
 import click
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.accounts.scope import Scope
+from hub.clients.models import Client
+from hub.clients.services import get_client_by_slug
 from hub.db import create_engine, create_session_factory
 from hub.errors import HubError
 from hub.settings import Settings
@@ -62,3 +66,20 @@ def integrity_message(error: IntegrityError) -> str:
 
 def echo_json(payload: Any) -> None:
     click.echo(json.dumps(payload, indent=2, default=str))
+
+
+async def cli_scope(session: AsyncSession, client_slug: str | None) -> Scope:
+    """Return the scope of a command: the client ``client_slug``, or every client when it is None."""
+    if client_slug is not None:
+        return Scope.for_client((await get_client_by_slug(session, client_slug)).id)
+    return Scope(client_ids=frozenset((await session.scalars(select(Client.id))).all()))
+
+
+def echo_table(rows: list[dict[str, object]], columns: tuple[tuple[str, str, int], ...], noun: str) -> None:
+    """Print ``rows`` under a header of (key, title, width) ``columns``, then a count line such as "3 case(s)"."""
+    click.echo(" ".join(title.ljust(width) for _, title, width in columns).rstrip())
+    for row in rows:
+        cells = ("-" if row[key] is None else str(row[key]) for key, _, _ in columns)
+        widths = (width for _, _, width in columns)
+        click.echo(" ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip())
+    click.echo(f"{len(rows)} {noun}(s)")

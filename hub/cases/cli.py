@@ -6,14 +6,10 @@ import sys
 from dataclasses import asdict
 
 import click
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.accounts.scope import Scope
 from hub.cases.queue import QueueEntry, list_call_queue
-from hub.cli_support import echo_json, reports_hub_errors, run_in_session
-from hub.clients.models import Client
-from hub.clients.services import get_client_by_slug
+from hub.cli_support import cli_scope, echo_json, echo_table, reports_hub_errors, run_in_session
 from hub.disputes.cli import echo_dispute_queue
 
 QUEUE_KINDS = ("call", "email", "dispute")
@@ -43,26 +39,11 @@ TABLE_COLUMNS = (
 )
 
 
-async def _cli_scope(session: AsyncSession, client_slug: str | None) -> Scope:
-    if client_slug is not None:
-        return Scope.for_client((await get_client_by_slug(session, client_slug)).id)
-    return Scope(client_ids=frozenset((await session.scalars(select(Client.id))).all()))
-
-
 def _entry_row(entry: QueueEntry) -> dict[str, object]:
     values = asdict(entry)
     row = {key: values[key] for key in JSON_KEYS}
     row["priority"] = round(entry.priority, 2)
     return row
-
-
-def _echo_table(rows: list[dict[str, object]]) -> None:
-    click.echo(" ".join(title.ljust(width) for _, title, width in TABLE_COLUMNS).rstrip())
-    for row in rows:
-        cells = ("-" if row[key] is None else str(row[key]) for key, _, _ in TABLE_COLUMNS)
-        widths = (width for _, _, width in TABLE_COLUMNS)
-        click.echo(" ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip())
-    click.echo(f"{len(rows)} case(s)")
 
 
 @click.command()
@@ -93,10 +74,10 @@ def queue(kind: str, client_slug: str | None, limit: int | None, as_json: bool) 
         sys.exit(EXIT_QUEUE_UNAVAILABLE)
 
     async def work(session: AsyncSession) -> list[QueueEntry]:
-        return await list_call_queue(session, await _cli_scope(session, client_slug), limit=limit)
+        return await list_call_queue(session, await cli_scope(session, client_slug), limit=limit)
 
     rows = [_entry_row(entry) for entry in run_in_session(work)]
     if as_json:
         echo_json(rows)
     else:
-        _echo_table(rows)
+        echo_table(rows, TABLE_COLUMNS, "case")

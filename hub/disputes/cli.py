@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import click
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.accounts.scope import Scope
-from hub.cli_support import echo_json, run_in_session
-from hub.clients.models import Client
-from hub.clients.services import get_client_by_slug
+from hub.cli_support import cli_scope, echo_json, echo_table, run_in_session
 from hub.disputes.queue import DisputeQueueEntry, list_dispute_queue
 
 # The keys of `hub queue call --json` come first; open_minor is the open amount of the disputed invoices.
@@ -46,12 +41,6 @@ TABLE_COLUMNS = (
 )
 
 
-async def _cli_scope(session: AsyncSession, client_slug: str | None) -> Scope:
-    if client_slug is not None:
-        return Scope.for_client((await get_client_by_slug(session, client_slug)).id)
-    return Scope(client_ids=frozenset((await session.scalars(select(Client.id))).all()))
-
-
 def entry_row(entry: DisputeQueueEntry) -> dict[str, object]:
     """Return the JSON row of one dispute; dates are ISO 8601 days."""
     return {
@@ -73,23 +62,14 @@ def entry_row(entry: DisputeQueueEntry) -> dict[str, object]:
     }
 
 
-def _echo_table(rows: list[dict[str, object]]) -> None:
-    click.echo(" ".join(title.ljust(width) for _, title, width in TABLE_COLUMNS).rstrip())
-    for row in rows:
-        cells = ("-" if row[key] is None else str(row[key]) for key, _, _ in TABLE_COLUMNS)
-        widths = (width for _, _, width in TABLE_COLUMNS)
-        click.echo(" ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip())
-    click.echo(f"{len(rows)} dispute(s)")
-
-
 def echo_dispute_queue(client_slug: str | None, limit: int | None, as_json: bool) -> None:
     """Print the open and under-review disputes of one client or of all clients, as a table or JSON."""
 
     async def work(session: AsyncSession) -> list[DisputeQueueEntry]:
-        return await list_dispute_queue(session, await _cli_scope(session, client_slug), limit=limit)
+        return await list_dispute_queue(session, await cli_scope(session, client_slug), limit=limit)
 
     rows = [entry_row(entry) for entry in run_in_session(work)]
     if as_json:
         echo_json(rows)
     else:
-        _echo_table(rows)
+        echo_table(rows, TABLE_COLUMNS, "dispute")
