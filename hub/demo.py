@@ -139,7 +139,7 @@ def _new_payment(invoice: Invoice, numbers: _Numbers, amount: int, paid_on: date
 
 
 def _allocations(payments: list[Payment], invoices: list[Invoice]) -> list[PaymentAllocation]:
-    """The allocations of the part payments of open invoices (settlement payments are never allocated)."""
+    """Return the allocations of the part payments of open invoices (settlement payments are never allocated)."""
     by_id = {invoice.id: invoice for invoice in invoices}
     return [
         PaymentAllocation(

@@ -123,7 +123,7 @@ def _check_horizon(next_action_on: date, today: date) -> date:
 
 
 async def require_claim_free_or_own(session: AsyncSession, case: Case, user_id: int, now: datetime | None) -> None:
-    """Raise ConflictError when a user other than ``user_id`` holds an unexpired claim on ``case``."""
+    """Raise ConflictError when a user other than ``user_id`` has an unexpired claim on ``case``."""
     holder = await find_claim_holder(session, case, now=now)
     if holder is not None and holder.user_id != user_id:
         raise ConflictError(holder.conflict_message(case.id))

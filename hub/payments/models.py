@@ -29,7 +29,7 @@ class PaymentCheck(CreatedAtMixin, Base):
     status: Mapped[PaymentCheckStatus] = mapped_column(
         StrEnumColumn(PaymentCheckStatus, 16), default=PaymentCheckStatus.OPEN
     )
-    # What the debtor said: when and how much, and any bank reference.
+    # The debtor's claim: the day and amount paid, and any bank reference.
     claimed_paid_on: Mapped[date | None] = mapped_column(Date())
     claimed_amount_minor: Mapped[int | None] = mapped_column(BigInteger())
     claimed_reference: Mapped[str | None] = mapped_column(String(64))
