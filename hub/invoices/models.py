@@ -12,7 +12,7 @@ from hub.db import Base, CreatedAtMixin, StrEnumColumn
 class Invoice(CreatedAtMixin, Base):
     """A receivable. Money is integer minor units of ``currency``.
 
-    ``open_minor`` is 0 once ``settled_date`` is set (the export says the
+    ``open_minor`` is 0 once ``settled_date`` is set (the export marks the
     invoice is settled) and otherwise ``amount_minor - paid_minor -
     credited_minor``: what payment allocations and dispute credits leave.
     """
@@ -38,7 +38,7 @@ class Invoice(CreatedAtMixin, Base):
     paperless: Mapped[bool | None] = mapped_column(Boolean())
 
     def remaining_minor(self) -> int:
-        """What allocations and credits leave of the amount, whatever the settled date says."""
+        """Return what allocations and credits leave of the amount, whatever the settled date."""
         return self.amount_minor - self.paid_minor - self.credited_minor
 
     def recompute_open(self) -> None:

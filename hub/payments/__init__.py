@@ -1,1 +1,1 @@
-"""Payments received: allocation to invoices, and checks of payments a debtor says were made."""
+"""Payments received: allocation to invoices, and checks of payments a debtor claims to have made."""
