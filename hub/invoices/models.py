@@ -13,7 +13,7 @@ class Invoice(CreatedAtMixin, Base):
     """A receivable. Money is integer minor units of ``currency``.
 
     ``open_minor`` is 0 once ``settled_date`` is set (the export marks the
-    invoice is settled) and otherwise ``amount_minor - paid_minor -
+    invoice settled) and otherwise ``amount_minor - paid_minor -
     credited_minor``: what payment allocations and dispute credits leave.
     """
 
